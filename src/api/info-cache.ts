@@ -1,0 +1,43 @@
+/**
+ * Account and container info for the request being served, fetched from the store at most once per
+ * request (Swift's env-cached get_account_info / get_container_info). Controllers use it for
+ * existence, ACLs and policy; middlewares use it for their container settings (tempurl keys,
+ * versions location, quotas, CORS).
+ */
+import type { AccountInfo, ContainerInfo, ObjectStore } from '../storage/store.js';
+import { AccountNotFound, ContainerNotFound } from '../storage/errors.js';
+import type { SwiftRequest } from './http.js';
+
+export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, account: string,
+                                       container: string): Promise<ContainerInfo | undefined> {
+  const key = `c\0${account}\0${container}`;
+  if (req.ctx.infoCache.has(key)) return req.ctx.infoCache.get(key) as ContainerInfo | undefined;
+  let info: ContainerInfo | undefined;
+  try {
+    info = await store.getContainer({ account, container });
+  } catch (err) {
+    if (!(err instanceof ContainerNotFound) && !(err instanceof AccountNotFound)) throw err;
+  }
+  req.ctx.infoCache.set(key, info);
+  return info;
+}
+
+export async function getAccountInfo(req: SwiftRequest, store: ObjectStore,
+                                     account: string): Promise<AccountInfo | undefined> {
+  const key = `a\0${account}`;
+  if (req.ctx.infoCache.has(key)) return req.ctx.infoCache.get(key) as AccountInfo | undefined;
+  let info: AccountInfo | undefined;
+  try {
+    info = await store.getAccount({ account });
+  } catch (err) {
+    if (!(err instanceof AccountNotFound)) throw err;
+  }
+  req.ctx.infoCache.set(key, info);
+  return info;
+}
+
+/** Forget cached info after this request changed it (so later subrequests see the change). */
+export function invalidateInfo(req: SwiftRequest, account: string, container?: string): void {
+  req.ctx.infoCache.delete(container === undefined ? `a\0${account}` : `c\0${account}\0${container}`);
+  if (container !== undefined) req.ctx.infoCache.delete(`a\0${account}`);
+}

@@ -1,0 +1,125 @@
+/**
+ * The HTTP front: an express app whose only job is to adapt Node's request/response to the Swift
+ * pipeline (src/api/http.ts) built from config. No business logic lives here.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { DEFAULT_CONSTRAINTS } from './api/constraints.js';
+import { createContext } from './api/context.js';
+import { decodePath, parseQuery, titleCase, type Handler, type SwiftRequest, type SwiftResponse } from './api/http.js';
+import { REGISTRY } from './api/middleware/registry.js';
+import { buildPipeline, InfoRegistry, type AppDeps } from './api/pipeline.js';
+import { createProxyApp } from './api/proxy.js';
+import type { ObjectStore } from './storage/store.js';
+
+export interface CairnApp {
+  /** The express app (usable with supertest or http.createServer). */
+  app: express.Express;
+  /** The whole pipeline as a Handler (for in-process callers). */
+  handler: Handler;
+  deps: AppDeps;
+}
+
+/** Swift's transaction id: "tx" + 21 hex digits + "-" + the time in 10 hex digits. */
+export function newTxnId(): string {
+  const rand = randomBytes(11).toString('hex').slice(0, 21);
+  return `tx${rand}-${Math.floor(Date.now() / 1000).toString(16).padStart(10, '0')}`;
+}
+
+export function createApp(config: Config, store: ObjectStore, logger: Logger): CairnApp {
+  const info = new InfoRegistry();
+  const deps: AppDeps = {
+    store, config, logger, info,
+    constraints: { ...DEFAULT_CONSTRAINTS, ...config.constraints },
+  };
+  const handler = buildPipeline(config.pipeline, REGISTRY, deps, createProxyApp(deps));
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+  app.use((req, res) => { void serve(handler, logger, req, res); });
+  return { app, handler, deps };
+}
+
+/** Tune a Node server for object storage: long uploads must not hit Node's request timeout. */
+export function tuneServer(server: Server): void {
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+}
+
+function toSwiftRequest(req: IncomingMessage, res: ServerResponse, logger: Logger): SwiftRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  const { path, ok } = decodePath(rawPath);
+  const headers: Record<string, string> = {};
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const prev = headers[name];
+    headers[name] = prev === undefined ? raw[i + 1]! : `${prev}, ${raw[i + 1]!}`;
+  }
+  const abort = new AbortController();
+  res.on('close', () => { if (!res.writableFinished) abort.abort(); });
+  const txnId = newTxnId();
+  const ctx = createContext({ txnId, log: logger.child({ txn: txnId }), signal: abort.signal });
+  return { method: req.method ?? 'GET', rawPath, path, pathIsUtf8: ok, rawQuery, query: parseQuery(rawQuery),
+           headers, body: req, ctx };
+}
+
+async function serve(handler: Handler, logger: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const sreq = toSwiftRequest(req, res, logger);
+  let sres: SwiftResponse;
+  try {
+    sres = await handler(sreq);
+  } catch (err) {
+    // catch_errors normally answers first; this is the last line of defence.
+    logger.error({ err, txn: sreq.ctx.txnId }, 'unhandled error below the pipeline');
+    sres = { status: 500, headers: { 'x-trans-id': sreq.ctx.txnId, 'content-length': '0' }, body: '' };
+  }
+  await writeResponse(sreq, sres, res).catch((err: unknown) => {
+    sreq.ctx.log.debug({ err }, 'response stream ended early');
+    res.destroy();
+  });
+  // An unread request body (e.g. an early error response) must be drained or the connection closed.
+  if (!req.complete && !req.destroyed) req.resume();
+}
+
+async function writeResponse(req: SwiftRequest, sres: SwiftResponse, res: ServerResponse): Promise<void> {
+  res.statusCode = sres.status;
+  for (const [k, v] of Object.entries(sres.headers)) res.setHeader(titleCase(k), v);
+  const body = sres.body;
+  const noBody = req.method === 'HEAD' || sres.status === 204 || sres.status === 304;
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+    if (!noBody && body !== undefined && !res.hasHeader('content-length')) {
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+    }
+    res.end(noBody ? undefined : body);
+    return;
+  }
+  if (noBody) {
+    body.destroy();
+    res.end();
+    return;
+  }
+  const declared = sres.headers['content-length'];
+  if (declared === undefined) {
+    await pipeline(body, res);
+    return;
+  }
+  // Swift's ByteEnforcer: never let a client hang on a body shorter than its Content-Length.
+  const expected = Number(declared);
+  let sent = 0;
+  const enforcer = new Transform({
+    transform(chunk: Buffer, _enc, cb) { sent += chunk.length; cb(null, chunk); },
+    flush(cb) { cb(sent === expected ? null : new Error(`body ended after ${sent} of ${expected} bytes`)); },
+  });
+  await pipeline(body as Readable, enforcer, res);
+}
