@@ -276,7 +276,10 @@ export function compareNames(a: string, b: string): number {
     const y = b.charCodeAt(i);
     if (x === y) continue;
     if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff) || x >= 0xe000 || y >= 0xe000) {
-      return Buffer.compare(Buffer.from(utf8.encode(a.slice(i))), Buffer.from(utf8.encode(b.slice(i))));
+      // Back up to the start of a surrogate pair: slicing between its halves would encode both
+      // sides' lone low surrogates as U+FFFD and make e.g. U+1F600 and U+1F601 compare equal.
+      const at = i > 0 && x >= 0xdc00 && x <= 0xdfff && a.charCodeAt(i - 1) >= 0xd800 && a.charCodeAt(i - 1) <= 0xdbff ? i - 1 : i;
+      return Buffer.compare(Buffer.from(utf8.encode(a.slice(at))), Buffer.from(utf8.encode(b.slice(at))));
     }
     return x - y;
   }
