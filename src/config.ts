@@ -1,9 +1,26 @@
 /**
  * Cairn's configuration: one YAML file validated into one typed Config. Errors name the bad key.
- * (The loader and validation live here too; defaults are in config/default.yaml.)
+ *
+ * The YAML spells keys the way Swift's and GlusterFS's own configs do (snake_case: `expose_info`,
+ * `volume.write_timeout_ms`); `loadConfig` maps them onto the camelCase `Config`. Every key is
+ * checked: an unknown key or a value of the wrong type is a `ConfigError` whose message starts with
+ * `config: <key>:`, so an operator can find the line to fix. Middleware options are the exception:
+ * only the middleware knows its options, so `buildPipeline` checks them (naming
+ * `middleware.<name>.<key>` the same way) when the app is built.
+ *
+ * Where a value comes from, strongest first: the `overrides` argument (command-line flags), the
+ * environment (`CAIRN_LISTEN`; `CAIRN_CONFIG` picks the file when none is given), the file, and
+ * the defaults below (which the embedded config/default.yaml spells out in full).
  */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
 import type { VolumeSpec } from './storage/store.js';
-import type { Constraints } from './api/constraints.js';
+import { DEFAULT_CONSTRAINTS, type Constraints } from './api/constraints.js';
+import { ConfigError } from './api/pipeline.js';
+
+export { ConfigError } from './api/pipeline.js';
 
 export interface Config {
   listen: { host: string; port: number };
@@ -21,4 +38,259 @@ export interface Config {
   log: { level: string; format: 'json' | 'swift' };
   /** Expose /info (Swift's expose_info). */
   exposeInfo: boolean;
+}
+
+/** What the command line may override (it wins over the environment and the file). */
+export interface ConfigOverrides {
+  /** `HOST:PORT`. */
+  listen?: string;
+  workers?: number;
+  logLevel?: string;
+}
+
+/** The embedded default config (config/default.yaml), found relative to this module in src/ or dist/. */
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../config/default.yaml', import.meta.url));
+
+/** The pipeline when a config names none: Swift's proxy-server.conf order, the middlewares Cairn has. */
+export const DEFAULT_PIPELINE: readonly string[] = [
+  'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'listing_formats', 'tempauth',
+];
+
+export const DEFAULT_LISTEN = '127.0.0.1:8080';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'swift'] as const;
+const TOP_KEYS = ['listen', 'workers', 'storage', 'volume', 'pipeline', 'middleware', 'constraints', 'log', 'expose_info'];
+const VOLUME_KEYS = ['id', 'bricks', 'replica', 'quorum', 'write_timeout_ms', 'min_free_disk_percent', 'fsync'];
+
+/**
+ * Load and validate a config file. With no `file`, `env.CAIRN_CONFIG` or the embedded default is used.
+ * Throws ConfigError (naming the key) for bad content, and for a file that cannot be read or parsed.
+ */
+export function loadConfig(file?: string, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const path = resolve(file ?? nonEmpty(env.CAIRN_CONFIG) ?? DEFAULT_CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const raw = parseYaml(text, path);
+  const config = configFromObject(raw, dirname(path));
+  return applyOverrides(config, overrides, env);
+}
+
+/** Parse YAML text; a syntax error names the file and line. An empty document is an empty map. */
+export function parseYaml(text: string, name = 'config'): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const where = err.linePos?.[0] ? `line ${err.linePos[0].line}, column ${err.linePos[0].col}` : 'syntax';
+    throw new ConfigError(name, `${where}: ${err.message.split('\n')[0]}`);
+  }
+  const value: unknown = doc.toJS();
+  return value ?? {};
+}
+
+/**
+ * Validate a parsed config document into a Config. Relative `storage.root` resolves against
+ * `baseDir` (the config file's directory); relative brick paths resolve against the storage root.
+ */
+export function configFromObject(raw: unknown, baseDir: string): Config {
+  const top = map(raw, '(top level)', TOP_KEYS);
+  // A bare number is a port (YAML reads `listen: 8080` as one).
+  const listen = parseListen(typeof top.listen === 'number' ? String(top.listen) : optional(top.listen, DEFAULT_LISTEN, 'listen', str), 'listen');
+  const workers = optional(top.workers, 1, 'workers', positiveInt);
+
+  const storage = map(top.storage ?? {}, 'storage', ['root']);
+  const root = resolve(baseDir, optional(storage.root, '.', 'storage.root', nonEmptyStr));
+
+  if (top.volume === undefined) throw new ConfigError('volume', 'required (id, bricks, replica)');
+  const volume = parseVolume(top.volume, root);
+
+  const pipeline = top.pipeline === undefined ? [...DEFAULT_PIPELINE] : stringList(top.pipeline, 'pipeline');
+  const seen = new Set<string>();
+  pipeline.forEach((name, i) => {
+    if (seen.has(name)) throw new ConfigError(`pipeline[${i}]`, `"${name}" is listed twice`);
+    seen.add(name);
+  });
+
+  const middleware: Record<string, Record<string, unknown>> = {};
+  for (const [name, opts] of Object.entries(map(top.middleware ?? {}, 'middleware'))) {
+    // null is what YAML gives for `tempauth:` with nothing under it: no options.
+    middleware[name] = opts === null ? {} : map(opts, `middleware.${name}`);
+  }
+
+  const log = map(top.log ?? {}, 'log', ['level', 'format']);
+  return {
+    listen,
+    workers,
+    storage: { root },
+    volume,
+    pipeline,
+    middleware,
+    constraints: parseConstraints(top.constraints ?? {}),
+    log: {
+      level: optional(log.level, 'info', 'log.level', (v, k) => oneOf(v, k, LOG_LEVELS)),
+      format: optional(log.format, 'json', 'log.format', (v, k) => oneOf(v, k, LOG_FORMATS)),
+    },
+    exposeInfo: optional(top.expose_info, true, 'expose_info', bool),
+  };
+}
+
+/**
+ * Parse `HOST:PORT` (`[v6]:PORT` for IPv6; `:PORT` or a bare `PORT` listens on 127.0.0.1, never on
+ * every interface by accident). Port 0 asks the OS for a free port.
+ */
+export function parseListen(value: string, key = 'listen'): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(value.trim()) ?? /^()()(\d+)$/.exec(value.trim());
+  if (!m) throw new ConfigError(key, `must be HOST:PORT, got "${value}"`);
+  const host = m[1] || m[2] || '127.0.0.1';
+  const port = Number(m[3]);
+  if (!Number.isInteger(port) || port > 65535) throw new ConfigError(key, `port must be 0..65535, got "${m[3]}"`);
+  return { host, port };
+}
+
+/** The storage root holds brick paths that are neither `memory:` nor remote URLs. */
+export function isLocalBrick(brick: string): boolean {
+  return !brick.startsWith('memory:') && !/^https?:\/\//.test(brick);
+}
+
+// ------------------------------------------------------------------------------------------ sections
+
+function parseVolume(raw: unknown, root: string): VolumeSpec {
+  const v = map(raw, 'volume', VOLUME_KEYS);
+  const id = optional(v.id, 'cairn', 'volume.id', nonEmptyStr);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
+    throw new ConfigError('volume.id', 'must be letters, digits, ".", "_" or "-" (it is written into every brick)');
+  }
+  if (v.bricks === undefined) throw new ConfigError('volume.bricks', 'required (a list of brick paths)');
+  const bricks = stringList(v.bricks, 'volume.bricks').map((b, i) => {
+    if (!b) throw new ConfigError(`volume.bricks[${i}]`, 'must be a non-empty string');
+    return isLocalBrick(b) ? resolve(root, b) : b;
+  });
+  if (bricks.length === 0) throw new ConfigError('volume.bricks', 'must list at least one brick');
+  const dup = bricks.findIndex((b, i) => bricks.indexOf(b) !== i);
+  if (dup >= 0) throw new ConfigError(`volume.bricks[${dup}]`, `"${bricks[dup]!}" is listed twice`);
+  const replica = optional(v.replica, 1, 'volume.replica', positiveInt);
+  if (bricks.length % replica !== 0) {
+    throw new ConfigError('volume.bricks', `${bricks.length} bricks is not a multiple of volume.replica ${replica}`);
+  }
+  const spec: VolumeSpec = { id, bricks, replica };
+  if (v.quorum !== undefined) {
+    if (v.quorum === 'auto') spec.quorum = 'auto';
+    else {
+      const q = positiveInt(v.quorum, 'volume.quorum', 'must be "auto" or a positive integer');
+      if (q > replica) throw new ConfigError('volume.quorum', `must not exceed volume.replica (${replica})`);
+      spec.quorum = q;
+    }
+  }
+  if (v.write_timeout_ms !== undefined) spec.writeTimeoutMs = positiveInt(v.write_timeout_ms, 'volume.write_timeout_ms');
+  if (v.min_free_disk_percent !== undefined) {
+    const p = num(v.min_free_disk_percent, 'volume.min_free_disk_percent');
+    if (p < 0 || p > 100) throw new ConfigError('volume.min_free_disk_percent', 'must be between 0 and 100');
+    spec.minFreeDiskPercent = p;
+  }
+  if (v.fsync !== undefined) spec.fsync = bool(v.fsync, 'volume.fsync');
+  return spec;
+}
+
+function parseConstraints(raw: unknown): Partial<Constraints> {
+  const c = map(raw, 'constraints', Object.keys(DEFAULT_CONSTRAINTS));
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(c)) {
+    const key = `constraints.${k}`;
+    out[k] = Array.isArray((DEFAULT_CONSTRAINTS as unknown as Record<string, unknown>)[k])
+      ? stringList(value, key)
+      : nonNegativeInt(value, key);
+  }
+  return out as Partial<Constraints>;
+}
+
+function applyOverrides(config: Config, o: ConfigOverrides, env: NodeJS.ProcessEnv): Config {
+  const out = { ...config };
+  if (o.listen !== undefined) out.listen = parseListen(o.listen, '--listen');
+  else if (nonEmpty(env.CAIRN_LISTEN) !== undefined) out.listen = parseListen(env.CAIRN_LISTEN!, 'CAIRN_LISTEN');
+  if (o.workers !== undefined) out.workers = positiveInt(o.workers, '--workers');
+  if (o.logLevel !== undefined) out.log = { ...out.log, level: oneOf(o.logLevel, '--log-level', LOG_LEVELS) };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------- validators
+
+type Check<T> = (value: unknown, key: string) => T;
+
+function nonEmpty(s: string | undefined): string | undefined { return s === undefined || s === '' ? undefined : s; }
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function optional<T>(value: unknown, fallback: T, key: string, check: Check<T>): T {
+  return value === undefined ? fallback : check(value, key);
+}
+
+/** A map; with `allowed`, any other key is an error naming it. */
+function map(value: unknown, key: string, allowed?: readonly string[]): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(key, `must be a map, got ${describe(value)}`);
+  }
+  const obj = value as Record<string, unknown>;
+  if (allowed) {
+    for (const k of Object.keys(obj)) {
+      if (!allowed.includes(k)) {
+        const name = key === '(top level)' ? k : `${key}.${k}`;
+        throw new ConfigError(name, `unknown key (known: ${allowed.join(', ')})`);
+      }
+    }
+  }
+  return obj;
+}
+
+function str(value: unknown, key: string): string {
+  if (typeof value !== 'string') throw new ConfigError(key, `must be a string, got ${describe(value)}`);
+  return value;
+}
+
+function nonEmptyStr(value: unknown, key: string): string {
+  const s = str(value, key);
+  if (!s) throw new ConfigError(key, 'must be a non-empty string');
+  return s;
+}
+
+function stringList(value: unknown, key: string): string[] {
+  if (!Array.isArray(value)) throw new ConfigError(key, `must be a list of strings, got ${describe(value)}`);
+  return value.map((v, i) => str(v, `${key}[${i}]`));
+}
+
+function num(value: unknown, key: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConfigError(key, `must be a number, got ${describe(value)}`);
+  return value;
+}
+
+function positiveInt(value: unknown, key: string, message = 'must be a positive integer'): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new ConfigError(key, message);
+  return value;
+}
+
+function nonNegativeInt(value: unknown, key: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new ConfigError(key, 'must be a non-negative integer');
+  }
+  return value;
+}
+
+function bool(value: unknown, key: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(key, `must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, key: string, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(key, `must be one of ${allowed.join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
 }
