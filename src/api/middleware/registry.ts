@@ -3,8 +3,12 @@
  * matter (config.pipeline gives the order).
  */
 import type { MiddlewareFactory } from '../pipeline.js';
+import { tempurl } from './tempurl/index.js';
+import { formpost } from './formpost/index.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
+  tempurl,
+  formpost,
 ];
 
 export const REGISTRY: ReadonlyMap<string, MiddlewareFactory<any>> = new Map(MIDDLEWARES.map((m) => [m.name, m]));
