@@ -1,0 +1,34 @@
+/** Large-object streaming: one PUT and one GET of `mib` MiB, beside Node's raw file-stream rates. */
+import { performance } from 'node:perf_hooks';
+import { payload } from './payload.js';
+import { measureRawFs } from './raw-fs.js';
+import type { LargeResult } from './results.js';
+import { MiB, mbPerSecond } from './stats.js';
+import { expectOk, type SwiftSession } from './swift-client.js';
+
+export async function benchLarge(s: SwiftSession, dir: string, mib: number): Promise<LargeResult> {
+  const size = mib * MiB;
+  const raw = await measureRawFs(dir, size);
+
+  const container = 'bench-large';
+  expectOk('PUT container', await s.send('PUT', s.path(container)));
+  const path = s.path(container, 'large.bin');
+  let t0 = performance.now();
+  expectOk('PUT large object', await s.send('PUT', path, payload(size), { 'content-length': String(size) }));
+  const putSeconds = (performance.now() - t0) / 1000;
+
+  t0 = performance.now();
+  const got = expectOk('GET large object', await s.send('GET', path));
+  const getSeconds = (performance.now() - t0) / 1000;
+  if (got.bytes !== size) throw new Error(`GET large object: ${got.bytes} bytes, expected ${size}`);
+
+  expectOk('DELETE large object', await s.send('DELETE', path));
+  expectOk('DELETE container', await s.send('DELETE', s.path(container)));
+  return {
+    mib,
+    putMBps: mbPerSecond(size, putSeconds),
+    getMBps: mbPerSecond(size, getSeconds),
+    rawWriteMBps: mbPerSecond(size, raw.writeSeconds),
+    rawReadMBps: mbPerSecond(size, raw.readSeconds),
+  };
+}

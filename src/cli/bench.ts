@@ -1,0 +1,87 @@
+/**
+ * `cairn bench`: start Cairn on a temporary volume (or take `--url` for any Swift endpoint, such as
+ * upstream Swift, so the same run measures both) and report large-object streaming rates beside Node's
+ * raw file-stream rates, small-object ops/s with latency percentiles, a 10,000-entry listing page from
+ * a big container, and the server's peak RSS per phase.
+ */
+import { benchLarge } from '../bench/large.js';
+import { benchListing, cleanListing } from '../bench/listing.js';
+import { makeProgress } from '../bench/progress.js';
+import { formatTable, toJson } from '../bench/report.js';
+import type { BenchResults, Peak } from '../bench/results.js';
+import { benchRssCheck } from '../bench/rss-check.js';
+import { RssMeter } from '../bench/rss.js';
+import { benchSmall } from '../bench/small.js';
+import { authenticate, SwiftSession } from '../bench/swift-client.js';
+import { remoteTarget, startCairn, type Target } from '../bench/target.js';
+
+export interface BenchOptions {
+  url?: string;
+  user: string;
+  key: string;
+  replica: number;
+  sets: number;
+  largeMb: number;
+  smallKb: number;
+  smallCount: number;
+  concurrency: number;
+  listObjects: number;
+  rssGb?: number;
+  full?: boolean;
+  dir?: string;
+  keep?: boolean;
+  json?: boolean;
+}
+
+/** Run the bench; resolves with the process exit code. */
+export async function bench(raw: Record<string, unknown>): Promise<number> {
+  const o = raw as unknown as BenchOptions;
+  const rssGb = o.rssGb ?? (o.full ? 1 : undefined);
+  const progress = makeProgress(!o.json && process.stderr.isTTY === true);
+  let target: Target | undefined;
+  let session: SwiftSession | undefined;
+  try {
+    progress.note(o.url ? `bench: target ${o.url}` : 'bench: starting cairn on a temporary volume');
+    target = o.url
+      ? remoteTarget({ authUrl: o.url, user: o.user, key: o.key }, o.dir)
+      : await startCairn({ replica: o.replica, sets: o.sets, ...(o.dir ? { dir: o.dir } : {}), ...(o.keep ? { keep: true } : {}) });
+    const auth = await authenticate(target);
+    session = new SwiftSession(auth.storageUrl, auth.token, o.concurrency);
+    const meter = target.pid !== undefined ? new RssMeter(target.pid) : undefined;
+    const results: BenchResults = { target: target.description, dir: target.dir };
+    const peaks: Peak[] = [];
+    const startup = meter?.lifetimePeak();
+    if (startup !== undefined) peaks.push({ bytes: startup, exact: true });
+
+    /** Run one phase with the memory meter around it. */
+    const phase = async <T extends { rss?: Peak }>(label: string, fn: () => Promise<T>): Promise<T> => {
+      progress.note(`bench: ${label}`);
+      meter?.start();
+      const r = await fn();
+      const peak = meter?.stop();
+      if (peak) { r.rss = { bytes: peak.peak, exact: peak.exact }; peaks.push(r.rss); }
+      return r;
+    };
+
+    results.large = await phase(`large object (${o.largeMb} MiB)`, () => benchLarge(session!, target!.dir, o.largeMb));
+    results.small = await phase(`small objects (${o.smallCount} × ${o.smallKb} KiB)`,
+      () => benchSmall(session!, o.smallKb, o.smallCount, o.concurrency, progress));
+    results.listing = await phase(`listing (${o.listObjects} objects)`,
+      () => benchListing(session!, o.listObjects, Math.max(o.concurrency, 64), progress));
+    if (o.url) await cleanListing(session, o.listObjects, Math.max(o.concurrency, 64), progress);
+    if (rssGb !== undefined) results.rssCheck = await phase('streaming RSS check', () => benchRssCheck(session!, rssGb, progress));
+    if (peaks.length > 0) {
+      results.peakRss = peaks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    }
+    process.stdout.write(o.json ? toJson(results) : formatTable(results));
+    return 0;
+  } catch (err) {
+    progress.stop();
+    process.stderr.write(`cairn bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await session?.close().catch(() => undefined);
+    await target?.stop().catch(() => undefined);
+  }
+}
+
