@@ -3,8 +3,7 @@
  * same run. Write = stream the same payload into a file and fsync it (Cairn fsyncs its data files);
  * read = stream that file into a sink that only counts.
  */
-import { createReadStream, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
@@ -17,13 +16,8 @@ export async function measureRawFs(dir: string, size: number): Promise<RawRates>
   const file = join(dir, 'raw-baseline.bin');
   try {
     let t0 = performance.now();
-    const fh = await open(file, 'w');
-    try {
-      await pipeline(payload(size), fh.createWriteStream({ autoClose: false, highWaterMark: 1 << 20 }));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    // flush: fsync before close, as Cairn fsyncs each data file before it counts as written.
+    await pipeline(payload(size), createWriteStream(file, { flush: true, highWaterMark: 1 << 20 }));
     const writeSeconds = (performance.now() - t0) / 1000;
     t0 = performance.now();
     await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), countingSink());

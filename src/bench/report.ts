@@ -20,7 +20,7 @@ export function formatTable(r: BenchResults): string {
     out.push(row(['', 'MB/s', 'raw fs MB/s', 'ratio'], w));
     out.push(row(['PUT', l.putMBps.toFixed(1), l.rawWriteMBps.toFixed(1), (l.putMBps / l.rawWriteMBps).toFixed(2)], w));
     out.push(row(['GET', l.getMBps.toFixed(1), l.rawReadMBps.toFixed(1), (l.getMBps / l.rawReadMBps).toFixed(2)], w));
-    out.push(`  peak RSS ${mib(l.rss)}`);
+    if (l.rss) out.push(`  peak RSS ${mib(l.rss)}`);
   }
   if (r.small) {
     const s = r.small;
@@ -28,18 +28,18 @@ export function formatTable(r: BenchResults): string {
     out.push('', `small objects, ${s.kib} KiB, ${s.count} per op, concurrency ${s.concurrency} (undici Pool, keep-alive)`);
     out.push(row(['', 'ops/s', 'p50 ms', 'p99 ms'], w));
     for (const o of s.ops) out.push(row([o.op, o.opsPerSec.toFixed(0), o.p50Ms.toFixed(2), o.p99Ms.toFixed(2)], w));
-    out.push(`  peak RSS ${mib(s.rss)}`);
+    if (s.rss) out.push(`  peak RSS ${mib(s.rss)}`);
   }
   if (r.listing) {
     const l = r.listing;
     out.push('', `listing, container of ${l.objects} objects (filled at ${l.createOpsPerSec.toFixed(0)} PUT/s)`);
     out.push(`  ${l.pageEntries}-entry JSON page: first ${l.firstPageMs.toFixed(1)} ms, from the middle ${l.middlePageMs.toFixed(1)} ms (median of 3)`);
-    out.push(`  peak RSS ${mib(l.rss)}`);
+    if (l.rss) out.push(`  peak RSS ${mib(l.rss)}`);
   }
   if (r.rssCheck) {
     const c = r.rssCheck;
     out.push('', `streaming check: ${c.objects} × ${c.gib} GiB PUT concurrently in ${c.seconds.toFixed(1)} s (${c.MBps.toFixed(1)} MB/s total)`);
-    out.push(`  peak RSS ${mib(c.rss)}`);
+    if (c.rss) out.push(`  peak RSS ${mib(c.rss)}`);
   }
   out.push('', `server peak RSS (whole run): ${mib(r.peakRss)}`);
   return `${out.join('\n')}\n`;
