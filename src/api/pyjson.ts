@@ -57,3 +57,15 @@ export function pyRepr(s: string): string {
   }
   return out + quote;
 }
+
+const ALWAYS_SAFE = /[A-Za-z0-9_.\-~]/;
+
+/** Python's urllib.parse.quote(s, safe): percent-encode the UTF-8 bytes of everything not safe. */
+export function pyQuote(s: string, safe = '/'): string {
+  let out = '';
+  for (const ch of s) {
+    if (ALWAYS_SAFE.test(ch) || safe.includes(ch)) { out += ch; continue; }
+    for (const b of Buffer.from(ch, 'utf8')) out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}

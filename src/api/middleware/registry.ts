@@ -3,12 +3,25 @@
  * matter (config.pipeline gives the order).
  */
 import type { MiddlewareFactory } from '../pipeline.js';
+import { catchErrors } from './catch-errors.js';
+import { gatekeeper } from './gatekeeper.js';
+import { healthcheck } from './healthcheck.js';
+import { proxyLogging } from './proxy-logging.js';
+import { listingFormats } from './listing-formats.js';
+import { tempauth } from './tempauth/index.js';
 import { tempurl } from './tempurl/index.js';
 import { formpost } from './formpost/index.js';
 import { bulk } from './bulk/index.js';
 import { staticweb } from './staticweb/index.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
+  // Required ones first: catch_errors must be inserted before gatekeeper is placed after it.
+  catchErrors,
+  gatekeeper,
+  healthcheck,
+  proxyLogging,
+  listingFormats,
+  tempauth,
   tempurl,
   formpost,
   bulk,
