@@ -13,6 +13,12 @@ import { tempurl } from './tempurl/index.js';
 import { formpost } from './formpost/index.js';
 import { bulk } from './bulk/index.js';
 import { staticweb } from './staticweb/index.js';
+import { cors } from './cors.js';
+import { crossdomain } from './crossdomain.js';
+import { domainRemap } from './domain-remap.js';
+import { containerQuotas } from './container-quotas.js';
+import { accountQuotas } from './account-quotas.js';
+import { ratelimit } from './ratelimit.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   // Required ones first: catch_errors must be inserted before gatekeeper is placed after it.
@@ -26,6 +32,12 @@ export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   formpost,
   bulk,
   staticweb,
+  cors,
+  crossdomain,
+  domainRemap,
+  containerQuotas,
+  accountQuotas,
+  ratelimit,
 ];
 
 export const REGISTRY: ReadonlyMap<string, MiddlewareFactory<any>> = new Map(MIDDLEWARES.map((m) => [m.name, m]));
