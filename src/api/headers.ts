@@ -108,10 +108,25 @@ export function checkRequestMetadata(req: SwiftRequest, type: MetaTarget, c: Con
   } catch (err) {
     // Same status and message; Swift sends these as text/plain.
     if (err instanceof Error && 'status' in err && (err as { status: number }).status === 400) {
-      throw httpError(400, err.message, { 'content-type': 'text/plain' });
+      // Swift names the header as WSGI re-spells it: the prefix as written, the rest title-cased.
+      const m = /^(Metadata (?:name too long|value longer than \d+): x-[a-z]+-meta-)(.*)$/s.exec(err.message);
+      const msg = m ? m[1]! + pyTitle(m[2]!) : err.message;
+      throw httpError(400, msg, { 'content-type': 'text/plain' });
     }
     throw err;
   }
+}
+
+/** Python's str.title(): upper after every non-letter, lower elsewhere. */
+function pyTitle(s: string): string {
+  let out = '';
+  let prevLetter = false;
+  for (const ch of s) {
+    const letter = ch.toLowerCase() !== ch.toUpperCase();
+    out += letter ? (prevLetter ? ch.toLowerCase() : ch.toUpperCase()) : ch;
+    prevLetter = letter;
+  }
+  return out;
 }
 
 /**
