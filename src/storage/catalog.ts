@@ -1,0 +1,158 @@
+/**
+ * Account and container records, which live on every brick of the volume (GlusterFS directories
+ * exist on every subvolume). A change is merged onto every reachable brick and counts when every
+ * replica set reached its quorum; records merge commutatively (max timestamps, newest value per
+ * metadata key), so a brick that missed a change is brought up to date by any later merge or heal.
+ *
+ * A read merges what the reachable bricks hold. It needs a quorum of answers in at least one set:
+ * every successful change reached a quorum in every set, and two 'auto' quorums of a set always
+ * share a brick, so that set's answers include the change.
+ */
+import type { AccountRecord, Brick, ContainerRecord, TimestampedMetadata, UsageCounters } from './brick/brick.js';
+import { mergeAccountRecords, mergeContainerRecords } from './brick/records.js';
+import { MergeCursor, PagedCursor, type Cursor } from './cursor.js';
+import { QuorumNotMet, StoreError } from './errors.js';
+import type { ReplicaSet } from './replica-set.js';
+import { LISTING_LIMIT, type MetadataUpdate, type Timestamp } from './store.js';
+
+/** A container row of an account listing with its counts summed over the replica sets. */
+export type ContainerRow = ContainerRecord & UsageCounters;
+
+/** Whether an account or container record describes something that exists now. */
+export function exists(r: { putTimestamp: Timestamp; deleteTimestamp?: Timestamp } | undefined): boolean {
+  return r !== undefined && (r.deleteTimestamp === undefined || r.putTimestamp > r.deleteTimestamp);
+}
+
+/** The last change to a record: its creation or its newest metadata change. */
+export function lastChange(r: { putTimestamp: Timestamp; metadata: TimestampedMetadata }): Timestamp {
+  let ts = r.putTimestamp;
+  for (const [, t] of Object.values(r.metadata)) if (t > ts) ts = t;
+  return ts;
+}
+
+/** A metadata update stamped with `ts` ('' values stay, as removals that merge). */
+export function stamp(update: MetadataUpdate | undefined, ts: Timestamp): TimestampedMetadata {
+  const out: TimestampedMetadata = {};
+  for (const [k, v] of Object.entries(update ?? {})) out[k] = [v, ts];
+  return out;
+}
+
+export class Catalog {
+  constructor(private readonly sets: ReplicaSet[]) {}
+
+  async getAccount(account: string): Promise<AccountRecord | undefined> {
+    const found = await this.readEverywhere((b) => b.getAccount(account));
+    return found.reduce<AccountRecord | undefined>((acc, r) => (r ? mergeAccountRecords(acc, r) : acc), undefined);
+  }
+
+  async mergeAccount(record: AccountRecord): Promise<AccountRecord> {
+    const out = await this.writeEverywhere((b) => b.mergeAccount(record));
+    return out.reduce((acc, r) => mergeAccountRecords(acc, r), record);
+  }
+
+  async getContainer(account: string, container: string): Promise<ContainerRecord | undefined> {
+    const found = await this.readEverywhere((b) => b.getContainer(account, container));
+    return found.reduce<ContainerRecord | undefined>((acc, r) => (r ? mergeContainerRecords(acc, r) : acc), undefined);
+  }
+
+  async mergeContainer(record: ContainerRecord): Promise<ContainerRecord> {
+    const out = await this.writeEverywhere((b) => b.mergeContainer(record));
+    return out.reduce((acc, r) => mergeContainerRecords(acc, r), record);
+  }
+
+  /**
+   * The containers of an account in listing order, merged over every reachable brick, deleted ones
+   * dropped; each row's counts are the sum over sets of one brick's counters per set.
+   */
+  containers(account: string, q: { marker?: string; endMarker?: string; prefix?: string; reverse: boolean; firstPage: number; seekPage: number }): Cursor<ContainerRow> {
+    const sources: Array<{ set: number; cursor: PagedCursor<ContainerRow> }> = [];
+    for (const set of this.sets) {
+      let members = set.upMembers();
+      if (members.length === 0) members = set.members.map((_m, i) => i);
+      for (const i of members) {
+        const m = set.members[i]!;
+        sources.push({
+          set: set.index,
+          cursor: new PagedCursor<ContainerRow>(
+            (marker, limit) => m.call((b) => b.listContainers(account, {
+              ...(marker !== undefined ? { marker } : {}),
+              ...(q.endMarker !== undefined ? { endMarker: q.endMarker } : {}),
+              ...(q.prefix !== undefined ? { prefix: q.prefix } : {}),
+              reverse: q.reverse, limit,
+            })),
+            (r) => r.container,
+            { reverse: q.reverse, ...(q.marker !== undefined ? { marker: q.marker } : {}), firstPage: q.firstPage, maxPage: LISTING_LIMIT, seekPage: q.seekPage },
+          ),
+        });
+      }
+    }
+    return new MergeCursor(sources.map((s) => s.cursor), {
+      nameOf: (r) => r.container,
+      reverse: q.reverse,
+      pick: (rows, from) => {
+        let merged: ContainerRecord | undefined;
+        const counted = new Set<number>();
+        let objectCount = 0;
+        let bytesUsed = 0;
+        rows.forEach((r, k) => {
+          merged = mergeContainerRecords(merged, r);
+          const set = sources[from[k]!]!.set;
+          if (counted.has(set)) return;
+          counted.add(set);
+          objectCount += r.objectCount;
+          bytesUsed += r.bytesUsed;
+        });
+        return exists(merged) ? { ...merged!, objectCount, bytesUsed } : undefined;
+      },
+      dropSource: () => true,
+    });
+  }
+
+  /**
+   * Run `fn` on every reachable brick; succeed when every set reached its quorum. Resolves with the
+   * answers of the bricks that succeeded.
+   */
+  private async writeEverywhere<R>(fn: (b: Brick) => Promise<R>): Promise<R[]> {
+    const results: R[] = [];
+    let failure: StoreError | undefined;
+    await Promise.all(this.sets.map(async (set) => {
+      const failed = new Map<number, StoreError>();
+      const ok: number[] = [];
+      set.members.forEach((_m, i) => { if (!set.members[i]!.up) failed.set(i, set.downError(i)); });
+      await Promise.all(set.upMembers().map(async (i) => {
+        try {
+          results.push(await set.members[i]!.call(fn));
+          ok.push(i);
+        } catch (err) {
+          failed.set(i, err as StoreError);
+        }
+      }));
+      failure ??= set.quorumError(ok, failed);
+    }));
+    if (failure) throw failure;
+    return results;
+  }
+
+  /** Ask every reachable brick; at least one set must answer with a quorum. */
+  private async readEverywhere<R>(fn: (b: Brick) => Promise<R>): Promise<R[]> {
+    const results: R[] = [];
+    let quorate = false;
+    let cause: unknown;
+    await Promise.all(this.sets.map(async (set) => {
+      let ask = set.upMembers();
+      if (ask.length === 0) ask = set.members.map((_m, i) => i);
+      const ok: number[] = [];
+      await Promise.all(ask.map(async (i) => {
+        try {
+          results.push(await set.members[i]!.call(fn));
+          ok.push(i);
+        } catch (err) {
+          cause ??= err;
+        }
+      }));
+      if (set.hasQuorum(ok)) quorate = true;
+    }));
+    if (!quorate) throw new QuorumNotMet(1, 0, { cause });
+    return results;
+  }
+}

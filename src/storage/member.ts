@@ -1,0 +1,147 @@
+/**
+ * A brick as the replica set uses it: every call is bounded by a timeout, and a brick that fails
+ * like a dead disk (BrickUnavailable, InsufficientStorage, or no answer in time) is marked down for
+ * `retryMs` and skipped, then tried again (Swift's error limiting, GlusterFS's child-down). A brick
+ * that could not be opened is opened when it is next tried.
+ *
+ * Calls never reject with anything but a StoreError: other errors are mapped by `fromErrno`.
+ */
+import type { Brick, BrickHealth } from './brick/brick.js';
+import { BrickUnavailable, fromErrno, InsufficientStorage, StoreError, Timeout } from './errors.js';
+
+export interface MemberOptions {
+  /** A call that takes longer is abandoned (Timeout) and the brick marked down. */
+  timeoutMs: number;
+  /** How long a failed brick is skipped before it is tried again. */
+  retryMs: number;
+  /** A brick with less free space than this percentage takes no new object data. */
+  minFreeDiskPercent: number;
+  now?: () => number;
+}
+
+export interface CallOptions {
+  /** Whether a brick-level failure marks the brick down (default true). Off for per-file failures
+   *  such as a missing data file, which say nothing about the brick as a whole. */
+  markDown?: boolean;
+  /** Called with the value if it arrives after the call timed out (e.g. to abort a late writer). */
+  onLate?: (value: unknown) => void;
+}
+
+/** How long a health answer is trusted for the free-space check. */
+const HEALTH_TTL_MS = 5000;
+
+export class Member {
+  private downUntil = 0;
+  private opened = false;
+  private lastError: StoreError | undefined;
+  private health: { at: number; value: BrickHealth } | undefined;
+  private readonly now: () => number;
+
+  constructor(readonly brick: Brick, private readonly opts: MemberOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get id(): string { return this.brick.id; }
+
+  /** Not marked down (it may still fail when called). */
+  get up(): boolean { return this.now() >= this.downUntil; }
+
+  /** Why the brick was last marked down, while it is. */
+  get downReason(): StoreError | undefined { return this.up ? undefined : this.lastError; }
+
+  markDown(err: StoreError): void {
+    this.lastError = err;
+    this.downUntil = this.now() + this.opts.retryMs;
+  }
+
+  /** Forget a down mark (tests, or an operator saying the brick is back). */
+  markUp(): void { this.downUntil = 0; }
+
+  /** Open the brick now; a failure marks it down and is returned, not thrown. */
+  async open(): Promise<StoreError | undefined> {
+    try {
+      await this.ensureOpen();
+      return undefined;
+    } catch (err) {
+      return err as StoreError;
+    }
+  }
+
+  /** Run `fn` against the brick with the timeout; brick-level failures mark it down. */
+  async call<T>(fn: (brick: Brick) => Promise<T>, options: CallOptions = {}): Promise<T> {
+    const markDown = options.markDown ?? true;
+    try {
+      await this.ensureOpen();
+      return await this.bounded(fn(this.brick), options.onLate);
+    } catch (raw) {
+      const err = fromErrno(raw, this.id);
+      if (markDown && isBrickFailure(err)) this.markDown(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Whether the brick has room for new data (free >= minFreeDiskPercent), from a health answer at
+   * most a few seconds old. A brick whose health cannot be read is marked down and has no room.
+   */
+  async hasRoom(): Promise<boolean> {
+    const t = this.now();
+    if (!this.health || t - this.health.at > HEALTH_TTL_MS) {
+      try {
+        const value = await this.call((b) => b.health());
+        this.health = { at: t, value };
+      } catch {
+        return false;
+      }
+    }
+    const h = this.health.value;
+    if (h.readOnly) return false;
+    if (!(h.totalBytes > 0)) return true;
+    return (h.freeBytes / h.totalBytes) * 100 >= this.opts.minFreeDiskPercent;
+  }
+
+  /** Forget the cached health answer (after a write failed for lack of space, say). */
+  forgetHealth(): void { this.health = undefined; }
+
+  private async ensureOpen(): Promise<void> {
+    if (this.opened) return;
+    try {
+      await this.bounded(this.brick.open());
+      this.opened = true;
+    } catch (raw) {
+      const err = fromErrno(raw, this.id);
+      this.markDown(err);
+      throw err;
+    }
+  }
+
+  /** `p`, or a Timeout after timeoutMs; a late rejection is swallowed, a late value handed to onLate. */
+  private bounded<T>(p: Promise<T>, onLate?: (value: unknown) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        reject(new Timeout(`brick ${this.id} did not answer within ${this.opts.timeoutMs} ms`));
+      }, this.opts.timeoutMs);
+      p.then(
+        (v) => {
+          if (done) { onLate?.(v); return; }
+          done = true;
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+}
+
+/** Errors that say the brick (not one file, not the caller) is in trouble. */
+export function isBrickFailure(err: unknown): boolean {
+  return err instanceof BrickUnavailable || err instanceof Timeout || err instanceof InsufficientStorage;
+}

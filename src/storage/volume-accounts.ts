@@ -1,0 +1,161 @@
+/**
+ * Account and container operations of the Volume (the records themselves live on every brick:
+ * catalog.ts). Existence follows Swift's account/container brokers: a record exists while its
+ * put timestamp is newer than its delete timestamp. Counts are sums over replica sets of one
+ * replica's per-brick counters (O(sets)).
+ */
+import type { AccountRecord, ContainerRecord, UsageCounters } from './brick/brick.js';
+import { liveMetadata } from './brick/brick.js';
+import { exists, lastChange, stamp, type ContainerRow } from './catalog.js';
+import { collectPage } from './cursor.js';
+import { AccountNotFound, Conflict, ContainerNotEmpty, ContainerNotFound } from './errors.js';
+import { LISTING_LIMIT } from './store.js';
+import type {
+  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, CreateContainerOptions,
+  CreateContainerResult, ListPage, ListQuery, MetadataUpdate, Timestamp,
+} from './store.js';
+import type { Volume } from './volume.js';
+
+/** Swift's name for the policy of a cluster that declares none (src/api/policies.ts). */
+const DEFAULT_POLICY = 'Policy-0';
+
+// -- accounts ----------------------------------------------------------------------------------------
+
+export async function getAccount(v: Volume, ref: AccountRef): Promise<AccountInfo> {
+  const rec = await v.catalog.getAccount(ref.account);
+  if (!exists(rec)) throw new AccountNotFound(ref.account);
+  return accountInfo(v, rec!);
+}
+
+export async function createAccount(v: Volume, ref: AccountRef, opts: { timestamp: Timestamp; metadata?: MetadataUpdate }): Promise<boolean> {
+  const rec = await v.catalog.getAccount(ref.account);
+  if (exists(rec)) {
+    if (opts.metadata && Object.keys(opts.metadata).length > 0) {
+      await v.catalog.mergeAccount({ account: ref.account, putTimestamp: rec!.putTimestamp, metadata: stamp(opts.metadata, opts.timestamp) });
+    }
+    return false;
+  }
+  if (rec?.deleteTimestamp !== undefined && opts.timestamp <= rec.deleteTimestamp) throw new Conflict(rec.deleteTimestamp, opts.timestamp);
+  await v.catalog.mergeAccount({ account: ref.account, putTimestamp: opts.timestamp, metadata: stamp(opts.metadata, opts.timestamp) });
+  return true;
+}
+
+export async function updateAccountMetadata(v: Volume, ref: AccountRef, update: MetadataUpdate,
+                                            opts: { timestamp: Timestamp }): Promise<AccountInfo> {
+  const rec = await v.catalog.getAccount(ref.account);
+  const putTimestamp = exists(rec) ? rec!.putTimestamp : opts.timestamp;
+  const merged = await v.catalog.mergeAccount({ account: ref.account, putTimestamp, metadata: stamp(update, opts.timestamp) });
+  return accountInfo(v, merged);
+}
+
+export async function deleteAccount(v: Volume, ref: AccountRef, opts: { timestamp: Timestamp }): Promise<void> {
+  const rec = await v.catalog.getAccount(ref.account);
+  if (!exists(rec)) throw new AccountNotFound(ref.account);
+  if (opts.timestamp <= rec!.putTimestamp) throw new Conflict(rec!.putTimestamp, opts.timestamp);
+  await v.catalog.mergeAccount({ account: ref.account, putTimestamp: rec!.putTimestamp, deleteTimestamp: opts.timestamp, metadata: {} });
+}
+
+export async function listContainers(v: Volume, ref: AccountRef, query: ListQuery): Promise<ListPage<ContainerListEntry>> {
+  const rec = await v.catalog.getAccount(ref.account);
+  if (!exists(rec)) throw new AccountNotFound(ref.account);
+  const limit = Math.min(Math.max(0, Math.floor(query.limit)), LISTING_LIMIT);
+  if (limit === 0) return { entries: [] };
+  const cursor = v.catalog.containers(ref.account, {
+    ...(query.marker ? { marker: query.marker } : {}),
+    ...(query.endMarker ? { endMarker: query.endMarker } : {}),
+    ...(query.prefix ? { prefix: query.prefix } : {}),
+    reverse: query.reverse === true,
+    firstPage: query.delimiter ? Math.min(limit, 256) : limit,
+    seekPage: 16,
+  });
+  const entries = await collectPage(cursor, (r) => r.container, { ...query, limit }, (r: ContainerRow): ContainerListEntry => ({
+    name: r.container, count: r.objectCount, bytes: r.bytesUsed, lastModified: r.putTimestamp,
+  }));
+  return { entries };
+}
+
+async function accountInfo(v: Volume, rec: AccountRecord): Promise<AccountInfo> {
+  const [usage, containerCount] = await Promise.all([
+    sumUsage(v.sets.map((s) => s.accountUsage(rec.account))),
+    countContainers(v, rec.account),
+  ]);
+  return {
+    account: rec.account, createdAt: rec.putTimestamp, timestamp: lastChange(rec),
+    containerCount, objectCount: usage.objectCount, bytesUsed: usage.bytesUsed, metadata: liveMetadata(rec.metadata),
+  };
+}
+
+/** Live containers of the account (the brick interface keeps no per-account container counter). */
+async function countContainers(v: Volume, account: string): Promise<number> {
+  const cursor = v.catalog.containers(account, { reverse: false, firstPage: LISTING_LIMIT, seekPage: LISTING_LIMIT });
+  let n = 0;
+  while (await cursor.peek()) {
+    cursor.take();
+    n++;
+  }
+  return n;
+}
+
+// -- containers --------------------------------------------------------------------------------------
+
+export async function createContainer(v: Volume, ref: ContainerRef, opts: CreateContainerOptions): Promise<CreateContainerResult> {
+  const acct = await v.catalog.getAccount(ref.account);
+  if (!exists(acct)) await createAccount(v, ref, { timestamp: opts.timestamp });
+  const rec = await v.catalog.getContainer(ref.account, ref.container);
+  const metadata = stamp(opts.metadata, opts.timestamp);
+  let merged: ContainerRecord;
+  let created: boolean;
+  if (exists(rec)) {
+    // An existing container keeps its creation time and policy; only the metadata merges in.
+    merged = await v.catalog.mergeContainer({ ...rec!, metadata });
+    created = false;
+  } else {
+    if (rec?.deleteTimestamp !== undefined && opts.timestamp <= rec.deleteTimestamp) throw new Conflict(rec.deleteTimestamp, opts.timestamp);
+    merged = await v.catalog.mergeContainer({
+      account: ref.account, container: ref.container, putTimestamp: opts.timestamp, metadata,
+      storagePolicy: opts.storagePolicy ?? DEFAULT_POLICY,
+    });
+    created = true;
+  }
+  return { created, info: await containerInfo(v, merged) };
+}
+
+export async function getContainer(v: Volume, ref: ContainerRef): Promise<ContainerInfo> {
+  return containerInfo(v, await liveContainer(v, ref));
+}
+
+export async function updateContainerMetadata(v: Volume, ref: ContainerRef, update: MetadataUpdate,
+                                              opts: { timestamp: Timestamp }): Promise<ContainerInfo> {
+  const rec = await liveContainer(v, ref);
+  const merged = await v.catalog.mergeContainer({ ...rec, metadata: stamp(update, opts.timestamp) });
+  return containerInfo(v, merged);
+}
+
+export async function deleteContainer(v: Volume, ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void> {
+  const rec = await liveContainer(v, ref);
+  if (opts.timestamp <= rec.putTimestamp) throw new Conflict(rec.putTimestamp, opts.timestamp);
+  const busy = await Promise.all(v.sets.map((s) => s.hasObjects(ref.account, ref.container)));
+  if (busy.some(Boolean)) throw new ContainerNotEmpty(ref.account, ref.container);
+  await v.catalog.mergeContainer({ ...rec, metadata: {}, deleteTimestamp: opts.timestamp });
+}
+
+async function liveContainer(v: Volume, ref: ContainerRef): Promise<ContainerRecord> {
+  const rec = await v.catalog.getContainer(ref.account, ref.container);
+  if (!exists(rec)) throw new ContainerNotFound(ref.account, ref.container);
+  return rec!;
+}
+
+async function containerInfo(v: Volume, rec: ContainerRecord): Promise<ContainerInfo> {
+  const usage = await sumUsage(v.sets.map((s) => s.containerUsage(rec.account, rec.container)));
+  return {
+    account: rec.account, container: rec.container, createdAt: rec.putTimestamp, timestamp: lastChange(rec),
+    objectCount: usage.objectCount, bytesUsed: usage.bytesUsed, metadata: liveMetadata(rec.metadata),
+    storagePolicy: rec.storagePolicy,
+  };
+}
+
+async function sumUsage(parts: Array<Promise<UsageCounters>>): Promise<UsageCounters> {
+  const all = await Promise.all(parts);
+  return all.reduce((a, b) => ({ objectCount: a.objectCount + b.objectCount, bytesUsed: a.bytesUsed + b.bytesUsed }),
+    { objectCount: 0, bytesUsed: 0 });
+}

@@ -1,0 +1,310 @@
+/**
+ * The Volume: Cairn's ObjectStore. GlusterFS's DHT over AFR replica sets, done in the gateway:
+ * an object's full name is hashed (`gf_dm_hashfn`) and the container's layout range holding the
+ * hash names its replica set (layout.ts); the set replicates it (replica-set.ts). Accounts and
+ * containers live on every brick (catalog.ts; their operations are in volume-accounts.ts).
+ *
+ * Listings are k-way merges of one sorted cursor per replica set (each merging its replicas), so a
+ * page costs O(sets × limit) whatever the container's size; counts are sums of per-brick counters.
+ */
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import type { Brick, ObjectRecord } from './brick/brick.js';
+import { makeBrick, type BrickFactory } from './brick-spec.js';
+import { Catalog, exists } from './catalog.js';
+import { collectPage, MergeCursor } from './cursor.js';
+import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound } from './errors.js';
+import { containerKey, Layout } from './layout.js';
+import { Member } from './member.js';
+import { isLive, toListEntry, toObjectInfo } from './object-info.js';
+import { checkQuorumPolicy } from './quorum.js';
+import { ReplicaSet, type Lookup } from './replica-set.js';
+import { compareNames, LISTING_LIMIT } from './store.js';
+import type {
+  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, CopyObjectOptions, CreateContainerOptions,
+  CreateContainerResult, ListPage, ListQuery, MetadataUpdate, ObjectInfo, ObjectListEntry, ObjectReader, ObjectRef,
+  ObjectStore, PostObjectOptions, PutObjectOptions, StoreHealth, Timestamp, VolumeSpec,
+} from './store.js';
+import * as accounts from './volume-accounts.js';
+
+/** Knobs that are not part of the volume definition. */
+export interface VolumeOptions {
+  /** Builds a Brick from a spec string (tests wrap bricks in FaultyBrick here). */
+  brickFactory?: BrickFactory;
+  /** The layout to use (persisted by whoever owns the volume file); default: weights from brick capacities. */
+  layout?: Layout;
+  /** How long a failed brick is skipped before it is tried again (default 10000 ms). */
+  brickRetryMs?: number;
+  /** Bound on any single brick call other than streaming (default: writeTimeoutMs). */
+  callTimeoutMs?: number;
+}
+
+export async function openVolume(spec: VolumeSpec, options: VolumeOptions = {}): Promise<Volume> {
+  if (!Number.isSafeInteger(spec.replica) || spec.replica < 1) throw new InvalidArgument(`bad replica count ${spec.replica}`);
+  if (spec.bricks.length === 0 || spec.bricks.length % spec.replica !== 0) {
+    throw new InvalidArgument(`${spec.bricks.length} bricks cannot form replica sets of ${spec.replica}`);
+  }
+  checkQuorumPolicy(spec.quorum ?? 'auto', spec.replica);
+  const factory = options.brickFactory ?? makeBrick;
+  const bricks = await Promise.all(spec.bricks.map((s) => factory(s, spec)));
+  const ids = new Set(bricks.map((b) => b.id));
+  if (ids.size !== bricks.length) throw new InvalidArgument('brick ids must be unique within a volume');
+  const writeTimeoutMs = spec.writeTimeoutMs ?? 30000;
+  const members = bricks.map((b) => new Member(b, {
+    timeoutMs: options.callTimeoutMs ?? writeTimeoutMs,
+    retryMs: options.brickRetryMs ?? 10000,
+    minFreeDiskPercent: spec.minFreeDiskPercent ?? 10,
+  }));
+  // A brick that cannot be opened now is marked down and opened when next tried.
+  await Promise.all(members.map((m) => m.open()));
+  const sets: ReplicaSet[] = [];
+  for (let s = 0; s * spec.replica < members.length; s++) {
+    sets.push(new ReplicaSet(s, members.slice(s * spec.replica, (s + 1) * spec.replica), {
+      quorum: spec.quorum ?? 'auto', writeTimeoutMs,
+    }));
+  }
+  const layout = options.layout ?? await capacityLayout(sets);
+  if (layout.sets !== sets.length) throw new InvalidArgument(`layout has ${layout.sets} sets, volume has ${sets.length}`);
+  return new Volume(spec, sets, layout);
+}
+
+/**
+ * Weights from capacities: a set holds as much as its smallest brick. A set none of whose bricks
+ * answers gets the average of the others (it cannot take writes now anyway).
+ */
+async function capacityLayout(sets: ReplicaSet[]): Promise<Layout> {
+  const caps = await Promise.all(sets.map(async (set) => {
+    const totals = await Promise.all(set.members.map((m) => m.call((b) => b.health()).then((h) => h.totalBytes, () => undefined)));
+    const known = totals.filter((t): t is number => t !== undefined && t > 0);
+    return known.length > 0 ? Math.min(...known) : undefined;
+  }));
+  const known = caps.filter((c): c is number => c !== undefined);
+  const fallback = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+  return Layout.fromCapacities(caps.map((c) => c ?? fallback));
+}
+
+export class Volume implements ObjectStore {
+  readonly catalog: Catalog;
+
+  constructor(readonly spec: VolumeSpec, readonly sets: ReplicaSet[], readonly layout: Layout) {
+    this.catalog = new Catalog(sets);
+  }
+
+  /** Every brick, in spec order. */
+  get bricks(): Brick[] { return this.sets.flatMap((s) => s.bricks); }
+
+  /** The replica set holding an object under the current layout. */
+  setOf(ref: ObjectRef): ReplicaSet {
+    return this.sets[this.layout.locate(containerKey(ref.account, ref.container), ref.object)]!;
+  }
+
+  // -- accounts and containers (volume-accounts.ts) --------------------------------------------------
+
+  getAccount(ref: AccountRef): Promise<AccountInfo> { return accounts.getAccount(this, ref); }
+  createAccount(ref: AccountRef, opts: { timestamp: Timestamp; metadata?: MetadataUpdate }): Promise<boolean> {
+    return accounts.createAccount(this, ref, opts);
+  }
+  updateAccountMetadata(ref: AccountRef, update: MetadataUpdate, opts: { timestamp: Timestamp }): Promise<AccountInfo> {
+    return accounts.updateAccountMetadata(this, ref, update, opts);
+  }
+  deleteAccount(ref: AccountRef, opts: { timestamp: Timestamp }): Promise<void> { return accounts.deleteAccount(this, ref, opts); }
+  listContainers(ref: AccountRef, query: ListQuery): Promise<ListPage<ContainerListEntry>> {
+    return accounts.listContainers(this, ref, query);
+  }
+  createContainer(ref: ContainerRef, opts: CreateContainerOptions): Promise<CreateContainerResult> {
+    return accounts.createContainer(this, ref, opts);
+  }
+  deleteContainer(ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void> { return accounts.deleteContainer(this, ref, opts); }
+  getContainer(ref: ContainerRef): Promise<ContainerInfo> { return accounts.getContainer(this, ref); }
+  updateContainerMetadata(ref: ContainerRef, update: MetadataUpdate, opts: { timestamp: Timestamp }): Promise<ContainerInfo> {
+    return accounts.updateContainerMetadata(this, ref, update, opts);
+  }
+
+  async listObjects(ref: ContainerRef, query: ListQuery): Promise<ListPage<ObjectListEntry>> {
+    await this.requireContainer(ref);
+    const limit = Math.min(Math.max(0, Math.floor(query.limit)), LISTING_LIMIT);
+    if (limit === 0) return { entries: [] };
+    const reverse = query.reverse === true;
+    const paging = pageSizes(limit, this.sets.length, query.delimiter);
+    const window = {
+      ...(query.marker ? { marker: query.marker } : {}),
+      ...(query.endMarker ? { endMarker: query.endMarker } : {}),
+      ...(query.prefix ? { prefix: query.prefix } : {}),
+      reverse, ...paging,
+    };
+    const cursor = new MergeCursor(this.sets.map((s) => s.cursor(ref.account, ref.container, window)), {
+      nameOf: (r: ObjectRecord) => r.name,
+      reverse,
+      // A name lives in one set; two only while a stale copy lingers after a layout change: newest wins.
+      pick: (items) => items.reduce((a, b) => (b.timestamp > a.timestamp ? b : a)),
+    });
+    const entries = await collectPage(cursor, (r) => r.name, { ...query, limit }, toListEntry);
+    return { entries };
+  }
+
+  // -- objects -------------------------------------------------------------------------------------
+
+  async putObject(ref: ObjectRef, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo> {
+    await this.requireContainer(ref);
+    const record = await this.setOf(ref).write({
+      ref, timestamp: opts.timestamp, body,
+      ...(opts.contentLength !== undefined ? { contentLength: opts.contentLength } : {}),
+      ...(opts.expectedEtag !== undefined ? { expectedEtag: opts.expectedEtag } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      describe: (size, etag, dataFile) => newVersion(ref, opts.timestamp, size, etag, dataFile, opts),
+    });
+    return toObjectInfo(record);
+  }
+
+  async getObject(ref: ObjectRef, opts: { signal?: AbortSignal } = {}): Promise<ObjectReader> {
+    if (opts.signal?.aborted) throw new ClientDisconnected({ cause: opts.signal.reason });
+    const set = this.setOf(ref);
+    const lookup = await this.liveLookup(set, ref);
+    const handle = await set.openData(lookup);
+    let closed = false;
+    return {
+      info: toObjectInfo(lookup.newest!),
+      read: (range) => handle.read(range),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        handle.close();
+      },
+    };
+  }
+
+  async headObject(ref: ObjectRef): Promise<ObjectInfo> {
+    const lookup = await this.liveLookup(this.setOf(ref), ref);
+    return toObjectInfo(lookup.newest!);
+  }
+
+  async postObject(ref: ObjectRef, opts: PostObjectOptions): Promise<ObjectInfo> {
+    const set = this.setOf(ref);
+    const lookup = await this.liveLookup(set, ref);
+    const current = lookup.newest!;
+    if (opts.timestamp <= current.timestamp) throw new Conflict(current.timestamp, opts.timestamp);
+    const record: ObjectRecord = {
+      ...current,
+      timestamp: opts.timestamp,
+      metadata: { ...opts.metadata },
+      contentType: opts.contentType ?? current.contentType,
+    };
+    if (typeof opts.deleteAt === 'number') record.deleteAt = opts.deleteAt;
+    else delete record.deleteAt;
+    // Only replicas holding this version's data can take a record naming it; the others are blamed.
+    await set.putRecord(record, set.holders(lookup).filter((i) => set.members[i]!.up));
+    return toObjectInfo(record);
+  }
+
+  async deleteObject(ref: ObjectRef, opts: { timestamp: Timestamp }): Promise<{ existed: boolean }> {
+    const set = this.setOf(ref);
+    const { newest } = await set.lookup(ref);
+    if (newest && newest.timestamp >= opts.timestamp) throw new Conflict(newest.timestamp, opts.timestamp);
+    const tombstone: ObjectRecord = {
+      account: ref.account, container: ref.container, name: ref.object,
+      timestamp: opts.timestamp, dataTimestamp: opts.timestamp, deleted: true,
+      size: 0, etag: '', contentType: '', metadata: {}, systemMetadata: {},
+    };
+    await set.putRecord(tombstone, set.upMembers());
+    return { existed: isLive(newest) };
+  }
+
+  async copyObject(src: ObjectRef, dst: ObjectRef, opts: CopyObjectOptions): Promise<ObjectInfo> {
+    await this.requireContainer(dst);
+    const srcSet = this.setOf(src);
+    const lookup = await this.liveLookup(srcSet, src);
+    const source = lookup.newest!;
+    const attrs = opts.describe(toObjectInfo(source));
+    const describe = (size: number, etag: string, dataFile: string): ObjectRecord =>
+      newVersion(dst, opts.timestamp, size, etag, dataFile, attrs);
+    const dstSet = this.setOf(dst);
+    if (dstSet === srcSet) {
+      // Same replica set: hard links, no bytes copied (DESIGN.md §3).
+      const linked = await srcSet.linkCopy(lookup, dst, opts.timestamp, (dataFile) => describe(source.size, source.etag, dataFile));
+      if (linked) return toObjectInfo(linked);
+    }
+    const handle = await srcSet.openData(lookup);
+    const body = handle.read();
+    try {
+      const record = await dstSet.write({
+        ref: dst, timestamp: opts.timestamp, body, contentLength: source.size, expectedEtag: source.etag, describe,
+      });
+      return toObjectInfo(record);
+    } finally {
+      if (!body.destroyed) {
+        body.destroy();
+        await once(body, 'close').catch(() => undefined);
+      }
+      handle.close();
+    }
+  }
+
+  // -- maintenance ---------------------------------------------------------------------------------
+
+  async listExpired(before: number, limit: number): Promise<ObjectInfo[]> {
+    const perSet = await Promise.all(this.sets.map((s) => s.listExpired(before, limit)));
+    return perSet.flat()
+      .sort((a, b) => (a.deleteAt! - b.deleteAt!) || compareNames(a.account, b.account)
+        || compareNames(a.container, b.container) || compareNames(a.name, b.name))
+      .slice(0, Math.max(0, limit))
+      .map(toObjectInfo);
+  }
+
+  async health(): Promise<StoreHealth> {
+    const bricks: StoreHealth['bricks'] = [];
+    let ok = true;
+    for (const set of this.sets) {
+      const answers = await Promise.all(set.members.map(async (m) => {
+        try {
+          const h = await m.call((b) => b.health());
+          return { id: m.id, up: h.ok && m.up, ...(h.detail ? { detail: h.detail } : {}), freeBytes: h.freeBytes, totalBytes: h.totalBytes };
+        } catch (err) {
+          return { id: m.id, up: false, detail: (err as Error).message };
+        }
+      }));
+      bricks.push(...answers);
+      if (!set.hasQuorum(answers.flatMap((a, i) => (a.up ? [i] : [])))) ok = false;
+    }
+    return { ok, bricks };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.bricks.map((b) => b.close()));
+  }
+
+  // -- helpers -------------------------------------------------------------------------------------
+
+  /** ContainerNotFound unless the container exists. */
+  async requireContainer(ref: ContainerRef): Promise<void> {
+    if (!exists(await this.catalog.getContainer(ref.account, ref.container))) throw new ContainerNotFound(ref.account, ref.container);
+  }
+
+  /** The lookup of a live (not deleted, not expired) object, or ObjectNotFound. */
+  private async liveLookup(set: ReplicaSet, ref: ObjectRef): Promise<Lookup> {
+    const lookup = await set.lookup(ref);
+    const v = lookup.newest;
+    if (!isLive(v)) throw new ObjectNotFound(ref.account, ref.container, ref.object, v?.deleted ? v.timestamp : undefined);
+    await set.noteStale(lookup);
+    return lookup;
+  }
+}
+
+/** Brick page sizes for a listing: about each set's share of the page, smaller when rolling up subdirs. */
+function pageSizes(limit: number, sets: number, delimiter: string | undefined): { firstPage: number; seekPage: number } {
+  const share = Math.min(LISTING_LIMIT, Math.ceil((limit / sets) * 1.2) + 16);
+  return delimiter ? { firstPage: Math.min(share, 256), seekPage: 16 } : { firstPage: share, seekPage: share };
+}
+
+/** A new object version's record. */
+function newVersion(ref: ObjectRef, ts: Timestamp, size: number, etag: string, dataFile: string,
+                    attrs: Pick<PutObjectOptions, 'contentType' | 'metadata' | 'systemMetadata' | 'deleteAt' | 'listing'>): ObjectRecord {
+  const r: ObjectRecord = {
+    account: ref.account, container: ref.container, name: ref.object,
+    timestamp: ts, dataTimestamp: ts, deleted: false, size, etag,
+    contentType: attrs.contentType, metadata: { ...(attrs.metadata ?? {}) }, systemMetadata: { ...(attrs.systemMetadata ?? {}) },
+    dataFile,
+  };
+  if (attrs.deleteAt !== undefined) r.deleteAt = attrs.deleteAt;
+  if (attrs.listing) r.listing = { ...attrs.listing };
+  return r;
+}

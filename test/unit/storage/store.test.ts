@@ -1,0 +1,28 @@
+/** The ObjectStore contract over volumes of several shapes (memory bricks, and LocalBricks once). */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe } from 'vitest';
+import { storeContract } from './store-contract.js';
+import { localVolume, memoryVolume, shapeName, type VolumeShape } from './store-helpers.js';
+
+const SHAPES: VolumeShape[] = [
+  { sets: 1, replica: 1 },
+  { sets: 1, replica: 3 },
+  { sets: 2, replica: 2 },
+  { sets: 3, replica: 2 },
+];
+
+for (const shape of SHAPES) {
+  storeContract(`${shapeName(shape)} memory bricks`, async () => {
+    const v = await memoryVolume(shape);
+    return { store: v, cleanup: () => v.close() };
+  });
+}
+
+const haveLocal = existsSync(fileURLToPath(new URL('../../../src/storage/brick/local.ts', import.meta.url)));
+describe.runIf(haveLocal)('LocalBrick volume', () => {
+  storeContract('2x2 LocalBricks', async () => {
+    const { volume, cleanup } = await localVolume({ sets: 2, replica: 2 });
+    return { store: volume, cleanup };
+  });
+});
