@@ -4,6 +4,7 @@
  */
 import type { ContainerInfo, ObjectRef } from '../../../storage/store.js';
 import { now, parse as parseTimestamp, type Timestamp } from '../../../storage/timestamp.js';
+import { authorize } from '../../authorize.js';
 import { httpError, SwiftHttpError } from '../../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { getContainerInfo } from '../../info-cache.js';
@@ -15,22 +16,19 @@ export type Access = { denial: SwiftResponse } | { container: ContainerInfo | un
 
 /**
  * Swift's order for object requests: read the container's info (for its ACL), ask the auth layer
- * (unless the request is pre-authorized), and only then tell the caller whether the container
+ * (shared `authorize`: skipped for pre-authorized requests), and only then tell the caller whether the container
  * exists (so a stranger gets 401/403, not a 404 that leaks existence). The ACL passed is the
  * container's X-Container-Read for reads and X-Container-Write for writes.
  */
 export async function checkAccess(req: SwiftRequest, target: ObjectTarget, deps: AppDeps,
                                   access: 'read' | 'write'): Promise<Access> {
   const container = await getContainerInfo(req, deps.store, target.account, target.container);
-  if (!req.ctx.preAuthorized && req.ctx.authorize) {
-    const acl = container?.metadata[access === 'read' ? 'x-container-read' : 'x-container-write'];
-    const denial = await req.ctx.authorize(req, {
-      account: target.account, container: target.container, object: target.object,
-      ...(acl !== undefined ? { acl } : {}),
-    });
-    if (denial) return { denial };
-  }
-  return { container };
+  const acl = container?.metadata[access === 'read' ? 'x-container-read' : 'x-container-write'];
+  const denial = await authorize(req, {
+    account: target.account, container: target.container, object: target.object,
+    ...(acl !== undefined ? { acl } : {}),
+  });
+  return denial ? { denial } : { container };
 }
 
 export function objectRef(target: ObjectTarget): ObjectRef {

@@ -24,8 +24,8 @@ import { getOrHeadObject } from './get.js';
 import { postObject } from './post.js';
 import { putObject } from './put.js';
 
-/** The methods Swift's object controller serves (its Allow header on 405). */
-export const OBJECT_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'] as const;
+/** The methods Swift's object controller serves (its Allow header on 405; the proxy answers OPTIONS). */
+const OBJECT_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'] as const;
 
 async function dispatch(req: SwiftRequest, target: ObjectTarget, deps: AppDeps): Promise<SwiftResponse> {
   switch (req.method) {
