@@ -3,7 +3,7 @@
  * regular file as an object, creating containers on the way (Swift's Bulk.handle_extract_iter).
  * Member data is piped straight from the (decompressed) request stream into the PUT subrequest.
  */
-import { pipeline, type Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import bz2 from 'unbzip2-stream';
 import { subrequest, type Handler, type SwiftRequest } from '../../http.js';
@@ -35,8 +35,11 @@ export function paxKeyToHeader(key: string): string | undefined {
 function decompressed(body: Readable, compression: Compression): Readable {
   if (compression === '') return body;
   const inflater: NodeJS.ReadWriteStream = compression === 'gz' ? createGunzip() : bz2();
-  // Errors (bad data, a client gone) surface on the last stream, where the tar reader sees them.
-  return pipeline(body, inflater as unknown as NodeJS.WritableStream, () => undefined) as unknown as Readable;
+  // unbzip2-stream is an old-style `through` stream without read(): a PassThrough gives the tar
+  // reader a real Readable. Errors (bad data, a client gone) are forwarded to that last stream.
+  const out = new PassThrough();
+  pipeline(body, inflater as unknown as NodeJS.WritableStream, out, () => undefined);
+  return out;
 }
 
 function tarErrorMessage(err: unknown, compression: Compression): string | undefined {

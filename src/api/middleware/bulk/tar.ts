@@ -162,10 +162,14 @@ export class TarReader {
       return undefined;
     }
     if (block.every((b) => b === 0)) return undefined;
-    let ok: boolean;
-    try { ok = checksumOk(block); } catch { ok = false; }
-    if (!ok) {
-      if (atStart) throw new TarError('bad checksum');
+    let problem: string | undefined;
+    try {
+      if (!checksumOk(block)) problem = 'bad checksum';
+    } catch {
+      problem = 'invalid header'; // the checksum field itself is not a number
+    }
+    if (problem) {
+      if (atStart) throw new TarError(problem);
       return undefined;
     }
     return block;
