@@ -28,7 +28,7 @@ export async function makeApiApp(over: Partial<Config> = {}, opts: { fake?: bool
 }
 
 /** The same config as helpers/app.ts testConfig (which cannot load while volume.ts is missing). */
-function fallbackConfig(over: Partial<Config>): Config {
+export function fallbackConfig(over: Partial<Config> = {}): Config {
   return {
     listen: { host: '127.0.0.1', port: 0 },
     workers: 1,
