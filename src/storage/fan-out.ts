@@ -126,12 +126,15 @@ export class FanOut extends Writable {
   private drop(i: number, cause: unknown): void {
     if (!this.alive.delete(i)) return;
     this.wakers.get(i)?.();
-    this.opts.onDrop(i, cause);
+    // Once the write is over (failed or torn down), targets close because their owner aborts them:
+    // that is not the replica's fault and must not be reported.
+    if (!this.destroyed) this.opts.onDrop(i, cause);
   }
 
   /** After a step: undefined to carry on, or the error that ends the write. */
   private verdict(): Error | undefined {
     if (this.failure) return this.failure;
+    if (this.destroyed) return undefined; // the write is over; drops after that say nothing about quorum
     const err = this.opts.check(this.survivors);
     return err ? this.fail(err) : undefined;
   }

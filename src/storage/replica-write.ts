@@ -89,6 +89,7 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
     check: (alive) => set.quorumError(alive.map((k) => order[k]!), failed),
     onDrop: (k, cause) => {
       const i = order[k]!;
+      if (aborted.has(i)) return; // we closed it ourselves
       const m = set.members[i]!;
       const err = fromErrno(cause, m.id);
       if (isBrickFailure(err)) m.markDown(err);
@@ -101,9 +102,11 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
   try {
     await pipeline(req.body, fan, ...(req.signal ? [{ signal: req.signal }] : []));
   } catch (err) {
+    // Decide the cause now: aborting the writers below makes their streams close, which the FanOut sees as drops.
+    const cause = fan.failure ?? new ClientDisconnected({ cause: err });
     await Promise.all(drops);
     await abortAll();
-    throw fan.failure ?? new ClientDisconnected({ cause: err });
+    throw cause;
   }
   await Promise.all(drops);
 

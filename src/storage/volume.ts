@@ -47,8 +47,6 @@ export async function openVolume(spec: VolumeSpec, options: VolumeOptions = {}):
   checkQuorumPolicy(spec.quorum ?? 'auto', spec.replica);
   const factory = options.brickFactory ?? makeBrick;
   const bricks = await Promise.all(spec.bricks.map((s) => factory(s, spec)));
-  const ids = new Set(bricks.map((b) => b.id));
-  if (ids.size !== bricks.length) throw new InvalidArgument('brick ids must be unique within a volume');
   const writeTimeoutMs = spec.writeTimeoutMs ?? 30000;
   const members = bricks.map((b) => new Member(b, {
     timeoutMs: options.callTimeoutMs ?? writeTimeoutMs,
@@ -56,7 +54,13 @@ export async function openVolume(spec: VolumeSpec, options: VolumeOptions = {}):
     minFreeDiskPercent: spec.minFreeDiskPercent ?? 10,
   }));
   // A brick that cannot be opened now is marked down and opened when next tried.
-  await Promise.all(members.map((m) => m.open()));
+  const failures = await Promise.all(members.map((m) => m.open()));
+  // Ids are known once bricks are open (a LocalBrick's comes from its brick.json); heal marks name bricks by id.
+  const ids = members.filter((_m, i) => !failures[i]).map((m) => m.id);
+  if (new Set(ids).size !== ids.length) {
+    await Promise.allSettled(bricks.map((b) => b.close()));
+    throw new InvalidArgument(`brick ids must be unique within a volume: ${ids.join(', ')}`);
+  }
   const sets: ReplicaSet[] = [];
   for (let s = 0; s * spec.replica < members.length; s++) {
     sets.push(new ReplicaSet(s, members.slice(s * spec.replica, (s + 1) * spec.replica), {
