@@ -104,8 +104,8 @@ export class MemoryBrick implements Brick {
   async putRecord(record: ObjectRecord): Promise<void> {
     this.ready();
     checkObjectRecord(record);
-    if (!record.deleted && !this.data.has(record.dataFile!)) {
-      throw new BrickUnavailable(this.id, { cause: new Error(`data file ${record.dataFile} not held`) });
+    if (!record.deleted && this.data.get(record.dataFile!)?.length !== record.size) {
+      throw new BrickUnavailable(this.id, { cause: new Error(`data file ${record.dataFile} not held or of another size`) });
     }
     this.store(record);
   }
@@ -118,7 +118,10 @@ export class MemoryBrick implements Brick {
 
   async openData(record: ObjectRecord): Promise<DataHandle> {
     this.ready();
-    const buf = record.dataFile === undefined ? undefined : this.data.get(record.dataFile);
+    if (!record.deleted && record.dataFile !== undefined && record.dataFile !== dataFileName(refOf(record), record.dataTimestamp)) {
+      throw new InvalidArgument(`record data file ${record.dataFile} is not its deterministic name`);
+    }
+    const buf = record.deleted || record.dataFile === undefined ? undefined : this.data.get(record.dataFile);
     if (!buf || buf.length !== record.size) {
       throw new BrickUnavailable(this.id, { cause: new Error(`data file ${String(record.dataFile)} missing or wrong size`) });
     }
@@ -132,7 +135,9 @@ export class MemoryBrick implements Brick {
 
   async linkData(source: ObjectRecord, dst: ObjectRef, timestamp: Timestamp): Promise<string | undefined> {
     this.ready();
-    const buf = source.dataFile === undefined ? undefined : this.data.get(source.dataFile);
+    checkObjectRecord(source);
+    if (source.deleted) throw new InvalidArgument('cannot link the data of a tombstone');
+    const buf = this.data.get(source.dataFile!);
     if (!buf || buf.length !== source.size) return undefined;
     const name = dataFileName(dst, timestamp);
     const holder = this.recordNaming(name);

@@ -1,0 +1,341 @@
+/**
+ * BrickIndex: the per-brick SQLite index (`<brick>/index.db`, better-sqlite3, WAL).
+ *
+ * It holds one current row per object name (tombstones are rows with deleted=1), the account and
+ * container records, per-container and per-account counters of live objects (changed in the SAME
+ * transaction as the record they follow), heal marks, and the expiry lookup.
+ *
+ * Names are TEXT with SQLite's BINARY collation, which compares UTF-8 bytes: exactly the listing
+ * order `compareNames` defines. Every listing is a range scan of a primary key and costs O(limit).
+ *
+ * All calls are synchronous (better-sqlite3): a transaction can never interleave with another call
+ * of this process, which is what makes "check newest-wins, then write" atomic.
+ */
+import Database from 'better-sqlite3';
+import { Conflict } from '../errors.js';
+import type { ObjectRef, Timestamp } from '../store.js';
+import type {
+  AccountRecord,
+  BrickListQuery,
+  ContainerRecord,
+  HealMark,
+  ObjectRecord,
+  UsageCounters,
+} from './brick.js';
+import { listBounds, mergeAccountRecords, mergeContainerRecords, usageOf, type ListBounds } from './records.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS objects (
+  account TEXT NOT NULL, container TEXT NOT NULL, name TEXT NOT NULL,
+  timestamp TEXT NOT NULL, data_timestamp TEXT NOT NULL, deleted INTEGER NOT NULL,
+  size INTEGER NOT NULL, etag TEXT NOT NULL, content_type TEXT NOT NULL,
+  metadata TEXT NOT NULL, system_metadata TEXT NOT NULL,
+  delete_at NUMERIC, listing TEXT, data_file TEXT,
+  PRIMARY KEY (account, container, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS objects_by_data_file ON objects (data_file) WHERE data_file IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_by_expiry ON objects (delete_at, account, container, name)
+  WHERE delete_at IS NOT NULL AND deleted = 0;
+CREATE TABLE IF NOT EXISTS accounts (
+  account TEXT PRIMARY KEY, put_timestamp TEXT NOT NULL, delete_timestamp TEXT, metadata TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS containers (
+  account TEXT NOT NULL, container TEXT NOT NULL, put_timestamp TEXT NOT NULL, delete_timestamp TEXT,
+  metadata TEXT NOT NULL, storage_policy TEXT NOT NULL,
+  PRIMARY KEY (account, container)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS container_usage (
+  account TEXT NOT NULL, container TEXT NOT NULL, object_count INTEGER NOT NULL, bytes_used INTEGER NOT NULL,
+  PRIMARY KEY (account, container)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS account_usage (
+  account TEXT PRIMARY KEY, object_count INTEGER NOT NULL, bytes_used INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS marks (
+  account TEXT NOT NULL, container TEXT NOT NULL, name TEXT NOT NULL, timestamp TEXT NOT NULL,
+  kind TEXT NOT NULL, blamed TEXT NOT NULL,
+  PRIMARY KEY (account, container, name, timestamp)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS marks_by_time ON marks (timestamp, account, container, name);
+`;
+
+const OBJECT_COLUMNS = `account, container, name, timestamp, data_timestamp, deleted, size, etag, content_type,
+  metadata, system_metadata, delete_at, listing, data_file`;
+
+interface ObjectRow {
+  account: string; container: string; name: string; timestamp: string; data_timestamp: string;
+  deleted: number; size: number; etag: string; content_type: string; metadata: string;
+  system_metadata: string; delete_at: number | null; listing: string | null; data_file: string | null;
+}
+
+interface ContainerRow {
+  account: string; container: string; put_timestamp: string; delete_timestamp: string | null;
+  metadata: string; storage_policy: string;
+}
+
+interface AccountRow { account: string; put_timestamp: string; delete_timestamp: string | null; metadata: string }
+
+interface MarkRow { account: string; container: string; name: string; timestamp: string; kind: string; blamed: string }
+
+function toRecord(r: ObjectRow): ObjectRecord {
+  const out: ObjectRecord = {
+    account: r.account, container: r.container, name: r.name,
+    timestamp: r.timestamp, dataTimestamp: r.data_timestamp, deleted: r.deleted !== 0,
+    size: r.size, etag: r.etag, contentType: r.content_type,
+    metadata: JSON.parse(r.metadata) as ObjectRecord['metadata'],
+    systemMetadata: JSON.parse(r.system_metadata) as ObjectRecord['systemMetadata'],
+  };
+  if (r.delete_at !== null) out.deleteAt = r.delete_at;
+  if (r.listing !== null) out.listing = JSON.parse(r.listing) as NonNullable<ObjectRecord['listing']>;
+  if (r.data_file !== null) out.dataFile = r.data_file;
+  return out;
+}
+
+function toRow(r: ObjectRecord): unknown[] {
+  return [r.account, r.container, r.name, r.timestamp, r.dataTimestamp, r.deleted ? 1 : 0, r.size, r.etag,
+    r.contentType, JSON.stringify(r.metadata), JSON.stringify(r.systemMetadata), r.deleteAt ?? null,
+    r.listing ? JSON.stringify(r.listing) : null, r.dataFile ?? null];
+}
+
+function toContainer(r: ContainerRow): ContainerRecord {
+  const out: ContainerRecord = {
+    account: r.account, container: r.container, putTimestamp: r.put_timestamp,
+    metadata: JSON.parse(r.metadata) as ContainerRecord['metadata'], storagePolicy: r.storage_policy,
+  };
+  if (r.delete_timestamp !== null) out.deleteTimestamp = r.delete_timestamp;
+  return out;
+}
+
+function toAccount(r: AccountRow): AccountRecord {
+  const out: AccountRecord = {
+    account: r.account, putTimestamp: r.put_timestamp, metadata: JSON.parse(r.metadata) as AccountRecord['metadata'],
+  };
+  if (r.delete_timestamp !== null) out.deleteTimestamp = r.delete_timestamp;
+  return out;
+}
+
+/** SQL for a listing window over `col`: the WHERE tail, its parameters and the ORDER BY. */
+function windowSql(col: string, b: ListBounds): { where: string; params: string[]; order: string } {
+  let where = '';
+  const params: string[] = [];
+  if (b.lower) { where += ` AND ${col} ${b.lower.inclusive ? '>=' : '>'} ?`; params.push(b.lower.value); }
+  if (b.upper !== undefined) { where += ` AND ${col} < ?`; params.push(b.upper); }
+  return { where, params, order: `ORDER BY ${col} ${b.reverse ? 'DESC' : 'ASC'}` };
+}
+
+export interface IndexOptions {
+  /** synchronous=FULL (every commit reaches the disk) when true, NORMAL (WAL-safe, may lose the last commits) otherwise. */
+  fsync: boolean;
+}
+
+export class BrickIndex {
+  private readonly db: Database.Database;
+  private readonly cache = new Map<string, Database.Statement>();
+
+  /** Open (creating if needed) the index at `file`. Throws on a newer schema than this code knows. */
+  constructor(file: string, opts: IndexOptions) {
+    this.db = new Database(file);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.fsync ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000'); // another process sharing the brick (node cluster workers)
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw new Error(`index ${file} has schema ${version}; this code knows ${SCHEMA_VERSION}`);
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  close(): void { this.db.close(); }
+
+  /** The connection's journal mode and synchronous level (for tests and `cairn volume status`). */
+  settings(): { journalMode: string; synchronous: number } {
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+    };
+  }
+
+  get isOpen(): boolean { return this.db.open; }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) { s = this.db.prepare(sql); this.cache.set(sql, s); }
+    return s;
+  }
+
+  // -- objects ------------------------------------------------------------------------------------
+
+  getObject(ref: ObjectRef): ObjectRecord | undefined {
+    const row = this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ? AND name = ?`)
+      .get(ref.account, ref.container, ref.object) as ObjectRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /**
+   * Store `record` newest-wins in one transaction with its counters. Throws Conflict when the stored
+   * record's timestamp is >= the new one. `verify` runs inside the transaction after the newest-wins
+   * check (e.g. "the data file is there"); if it throws, nothing changes. Returns the superseded record.
+   */
+  putObject(record: ObjectRecord, verify?: () => void): ObjectRecord | undefined {
+    const tx = this.db.transaction((): ObjectRecord | undefined => {
+      const stored = this.getObject({ account: record.account, container: record.container, object: record.name });
+      if (stored && stored.timestamp >= record.timestamp) throw new Conflict(stored.timestamp, record.timestamp);
+      verify?.();
+      this.stmt(`INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(...toRow(record));
+      const before = usageOf(stored);
+      const after = usageOf(record);
+      const dCount = after.objectCount - before.objectCount;
+      const dBytes = after.bytesUsed - before.bytesUsed;
+      if (dCount !== 0 || dBytes !== 0) {
+        this.stmt(`INSERT INTO container_usage (account, container, object_count, bytes_used) VALUES (?, ?, ?, ?)
+          ON CONFLICT (account, container) DO UPDATE SET object_count = object_count + excluded.object_count,
+          bytes_used = bytes_used + excluded.bytes_used`).run(record.account, record.container, dCount, dBytes);
+        this.stmt(`INSERT INTO account_usage (account, object_count, bytes_used) VALUES (?, ?, ?)
+          ON CONFLICT (account) DO UPDATE SET object_count = object_count + excluded.object_count,
+          bytes_used = bytes_used + excluded.bytes_used`).run(record.account, dCount, dBytes);
+      }
+      return stored;
+    });
+    return tx.immediate(); // take the write lock up front: no lock upgrade, no SQLITE_BUSY deadlock
+  }
+
+  /** The record naming `dataFile`, if any (an indexed lookup). */
+  recordNaming(dataFile: string): ObjectRecord | undefined {
+    const row = this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE data_file = ? LIMIT 1`).get(dataFile) as ObjectRow | undefined;
+    return row && toRecord(row);
+  }
+
+  listObjects(account: string, container: string, query: BrickListQuery): ObjectRecord[] {
+    if (query.limit <= 0) return [];
+    const w = windowSql('name', listBounds(query));
+    const rows = this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ?${w.where} ${w.order} LIMIT ?`)
+      .all(account, container, ...w.params, query.limit) as ObjectRow[];
+    return rows.map(toRecord);
+  }
+
+  /** The query plan of a listing, for tests that pin "uses the primary key, no sort". */
+  explainListObjects(account: string, container: string, query: BrickListQuery): string[] {
+    const w = windowSql('name', listBounds(query));
+    const rows = this.db.prepare(`EXPLAIN QUERY PLAN SELECT ${OBJECT_COLUMNS} FROM objects
+      WHERE account = ? AND container = ?${w.where} ${w.order} LIMIT ?`).all(account, container, ...w.params, query.limit);
+    return (rows as Array<{ detail: string }>).map((r) => r.detail);
+  }
+
+  scanObjects(after: ObjectRef | undefined, limit: number): ObjectRecord[] {
+    if (limit <= 0) return [];
+    const rows = after
+      ? this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE (account, container, name) > (?, ?, ?)
+          ORDER BY account, container, name LIMIT ?`).all(after.account, after.container, after.object, limit)
+      : this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects ORDER BY account, container, name LIMIT ?`).all(limit);
+    return (rows as ObjectRow[]).map(toRecord);
+  }
+
+  listExpired(before: number, limit: number): ObjectRecord[] {
+    if (limit <= 0) return [];
+    const rows = this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects
+      WHERE delete_at IS NOT NULL AND deleted = 0 AND delete_at <= ?
+      ORDER BY delete_at, account, container, name LIMIT ?`).all(before, limit) as ObjectRow[];
+    return rows.map(toRecord);
+  }
+
+  containerUsage(account: string, container: string): UsageCounters {
+    const row = this.stmt('SELECT object_count, bytes_used FROM container_usage WHERE account = ? AND container = ?')
+      .get(account, container) as { object_count: number; bytes_used: number } | undefined;
+    return { objectCount: row?.object_count ?? 0, bytesUsed: row?.bytes_used ?? 0 };
+  }
+
+  accountUsage(account: string): UsageCounters {
+    const row = this.stmt('SELECT object_count, bytes_used FROM account_usage WHERE account = ?')
+      .get(account) as { object_count: number; bytes_used: number } | undefined;
+    return { objectCount: row?.object_count ?? 0, bytesUsed: row?.bytes_used ?? 0 };
+  }
+
+  // -- accounts and containers ----------------------------------------------------------------------
+
+  getAccount(account: string): AccountRecord | undefined {
+    const row = this.stmt('SELECT account, put_timestamp, delete_timestamp, metadata FROM accounts WHERE account = ?')
+      .get(account) as AccountRow | undefined;
+    return row && toAccount(row);
+  }
+
+  mergeAccount(record: AccountRecord): AccountRecord {
+    return this.db.transaction((): AccountRecord => {
+      const merged = mergeAccountRecords(this.getAccount(record.account), record);
+      this.stmt('INSERT OR REPLACE INTO accounts (account, put_timestamp, delete_timestamp, metadata) VALUES (?, ?, ?, ?)')
+        .run(merged.account, merged.putTimestamp, merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata));
+      return merged;
+    }).immediate();
+  }
+
+  getContainer(account: string, container: string): ContainerRecord | undefined {
+    const row = this.stmt(`SELECT account, container, put_timestamp, delete_timestamp, metadata, storage_policy
+      FROM containers WHERE account = ? AND container = ?`).get(account, container) as ContainerRow | undefined;
+    return row && toContainer(row);
+  }
+
+  mergeContainer(record: ContainerRecord): ContainerRecord {
+    return this.db.transaction((): ContainerRecord => {
+      const merged = mergeContainerRecords(this.getContainer(record.account, record.container), record);
+      this.stmt(`INSERT OR REPLACE INTO containers (account, container, put_timestamp, delete_timestamp, metadata, storage_policy)
+        VALUES (?, ?, ?, ?, ?, ?)`).run(merged.account, merged.container, merged.putTimestamp,
+        merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata), merged.storagePolicy);
+      return merged;
+    }).immediate();
+  }
+
+  listContainers(account: string, query: BrickListQuery): Array<ContainerRecord & UsageCounters> {
+    if (query.limit <= 0) return [];
+    const w = windowSql('c.container', listBounds(query));
+    const rows = this.stmt(`SELECT c.account, c.container, c.put_timestamp, c.delete_timestamp, c.metadata, c.storage_policy,
+        coalesce(u.object_count, 0) AS object_count, coalesce(u.bytes_used, 0) AS bytes_used
+      FROM containers c LEFT JOIN container_usage u ON u.account = c.account AND u.container = c.container
+      WHERE c.account = ?${w.where} ${w.order} LIMIT ?`).all(account, ...w.params, query.limit) as
+      Array<ContainerRow & { object_count: number; bytes_used: number }>;
+    return rows.map((r) => ({ ...toContainer(r), objectCount: r.object_count, bytesUsed: r.bytes_used }));
+  }
+
+  // -- heal marks (one row per object and transaction timestamp) ------------------------------------------
+
+  markDirty(ref: ObjectRef, timestamp: Timestamp): void {
+    this.stmt(`INSERT OR IGNORE INTO marks (account, container, name, timestamp, kind, blamed) VALUES (?, ?, ?, ?, 'dirty', '[]')`)
+      .run(ref.account, ref.container, ref.object, timestamp);
+  }
+
+  settle(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): void {
+    const key = [ref.account, ref.container, ref.object, timestamp];
+    this.db.transaction(() => {
+      if (blamed.length === 0) {
+        this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp = ?').run(...key);
+        return;
+      }
+      const prior = this.stmt('SELECT kind, blamed FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp = ?')
+        .get(...key) as { kind: string; blamed: string } | undefined;
+      const all = new Set([...(prior?.kind === 'pending' ? JSON.parse(prior.blamed) as string[] : []), ...blamed]);
+      this.stmt(`INSERT OR REPLACE INTO marks (account, container, name, timestamp, kind, blamed) VALUES (?, ?, ?, ?, 'pending', ?)`)
+        .run(...key, JSON.stringify([...all].sort()));
+    }).immediate();
+  }
+
+  /** Oldest transactions first. */
+  listMarks(limit: number): HealMark[] {
+    if (limit <= 0) return [];
+    const rows = this.stmt('SELECT account, container, name, timestamp, kind, blamed FROM marks ORDER BY timestamp, account, container, name LIMIT ?')
+      .all(limit) as MarkRow[];
+    return rows.map((r) => ({
+      ref: { account: r.account, container: r.container, object: r.name },
+      kind: r.kind as HealMark['kind'], blamed: JSON.parse(r.blamed) as string[], timestamp: r.timestamp,
+    }));
+  }
+
+  /** Remove every mark of the object (all its transactions). */
+  clearMark(ref: ObjectRef): void {
+    this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ?').run(ref.account, ref.container, ref.object);
+  }
+}

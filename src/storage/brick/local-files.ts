@@ -1,0 +1,96 @@
+/**
+ * File-system helpers of LocalBrick: the brick's own paths, directory fsync, temporary file names
+ * and the walk over data files. Every path is built from brick-relative names that the brick made
+ * itself (hex hashes, normal-form timestamps), and `inside` refuses anything that would resolve
+ * outside the brick directory, so no client input can reach another file.
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+
+export const DATA_DIR = 'data';
+export const TMP_DIR = 'tmp';
+export const BRICK_JSON = 'brick.json';
+export const INDEX_DB = 'index.db';
+
+/** `data/<aa>/<bb>/<64 hex>.<timestamp>.data`, as records.dataFileName makes them. */
+const DATA_FILE_RE = /^data\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}\.\d{10}\.\d{5}(_[0-9a-f]{16})?\.data$/;
+
+export function isDataFileName(rel: string): boolean { return DATA_FILE_RE.test(rel); }
+
+/** Absolute path of a brick-relative name; throws if it would leave the brick (defence in depth). */
+export function inside(root: string, rel: string): string {
+  const abs = path.resolve(root, rel);
+  if (!abs.startsWith(root + path.sep)) throw new Error(`path escapes the brick: ${JSON.stringify(rel)}`);
+  return abs;
+}
+
+/**
+ * fsync a directory so a rename or create in it is durable. Some file systems refuse to fsync
+ * directories (EISDIR, EINVAL, EPERM); there is nothing more to do on those.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * mkdir -p `dir`, then fsync every directory whose entry list changed (the parent of each created
+ * directory), so the new path survives a crash.
+ */
+export async function mkdirDurable(dir: string, fsync: boolean): Promise<void> {
+  const first = await fsp.mkdir(dir, { recursive: true });
+  if (first === undefined || !fsync) return;
+  for (let d = dir; ; d = path.dirname(d)) {
+    await fsyncDir(path.dirname(d));
+    if (d === first) break;
+  }
+}
+
+/**
+ * A temporary file name in tmp/: `<pid>.<uuid>.<kind>`. The pid lets a brick opened by several
+ * processes (node cluster workers) leave the in-flight files of the others alone when sweeping.
+ */
+export function tmpName(kind: 'tmp' | 'link'): string {
+  return `${TMP_DIR}/${process.pid}.${randomUUID()}.${kind}`;
+}
+
+/** The pid that owns a tmp/ entry, or undefined for names this code did not make. */
+export function tmpOwner(entry: string): number | undefined {
+  const m = /^(\d+)\.[0-9a-f-]{36}\.(tmp|link)$/.exec(entry);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Whether process `pid` is alive (EPERM means it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Every file under data/ (two directory levels), as brick-relative names; streams the directory walk. */
+export async function* walkData(root: string): AsyncGenerator<string> {
+  for (const a of await listDir(path.join(root, DATA_DIR))) {
+    for (const b of await listDir(path.join(root, DATA_DIR, a))) {
+      const dir = await fsp.opendir(path.join(root, DATA_DIR, a, b)).catch(() => undefined);
+      if (!dir) continue;
+      for await (const e of dir) yield `${DATA_DIR}/${a}/${b}/${e.name}`;
+    }
+  }
+}
+
+/** Sub-directory names of `dir` (the fan-out levels hold at most 256 entries each). */
+async function listDir(dir: string): Promise<string[]> {
+  const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}

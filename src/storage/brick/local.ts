@@ -1,0 +1,436 @@
+/**
+ * LocalBrick: the Brick on a directory, laid out as DESIGN §3:
+ *
+ *   <brick>/brick.json                       id, volume id, format version (written once at create)
+ *   <brick>/data/<aa>/<bb>/<hash>.<ts>.data  object bytes; immutable once renamed into place
+ *   <brick>/tmp/                             in-flight writes (`<pid>.<uuid>.tmp`); swept at open
+ *   <brick>/index.db                         the SQLite index (see index.ts)
+ *
+ * `<hash>` is the SHA-256 of `account/container/object` (names are bytes to hash, never paths) and
+ * `<ts>` the version's data timestamp, so replicas of one version share the file name. Objects are
+ * streamed, never buffered. Writes: see local-writer.ts. Every fs error leaves as a StoreError
+ * (`fromErrno`: ENOSPC -> InsufficientStorage, anything else -> BrickUnavailable).
+ *
+ * Several processes may open one brick (node cluster workers): the index serialises them (WAL,
+ * busy timeout), the tmp/ sweep spares files of live processes, and the auditor spares files younger
+ * than `auditGraceMs`. Newest-wins is exact across processes (checked inside the index transaction).
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream, promises as fsp, constants as fsc, statSync, unlinkSync, type promises } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { BrickUnavailable, Conflict, InvalidArgument, RangeNotSatisfiable, StoreError, fromErrno } from '../errors.js';
+import type { ByteRange, ObjectRef, Timestamp } from '../store.js';
+import type {
+  AccountRecord,
+  Brick,
+  BrickHealth,
+  BrickListQuery,
+  BrickWriter,
+  ContainerRecord,
+  DataHandle,
+  HealMark,
+  ObjectRecord,
+  UsageCounters,
+} from './brick.js';
+import { BrickIndex } from './index.js';
+import { KeyedLock } from './keyed-lock.js';
+import {
+  BRICK_JSON, DATA_DIR, INDEX_DB, TMP_DIR,
+  fsyncDir, inside, isDataFileName, mkdirDurable, processAlive, tmpName, tmpOwner, walkData,
+} from './local-files.js';
+import { LocalWriter, type WriterHost } from './local-writer.js';
+import { checkObjectRecord, checkTimestamp, dataFileName, refOf } from './records.js';
+
+export const FORMAT_VERSION = 1;
+
+export interface LocalBrickOptions {
+  /** The brick's id; defaults to the one in brick.json (or a new UUID when the brick is created). */
+  id?: string;
+  /** The volume this brick belongs to; open() refuses a brick.json naming another. */
+  volumeId: string;
+  /** fsync data files, directories and index commits (default true). */
+  fsync?: boolean;
+  /**
+   * audit() leaves unreferenced data files younger than this alone (default 60 s): another process
+   * may be between renaming a file into place and committing its row, or between linkData and putRecord.
+   */
+  auditGraceMs?: number;
+}
+
+/** What brick.json holds. */
+export interface BrickIdentity { id: string; volumeId: string; formatVersion: number; createdAt: string }
+
+/** The directory is another volume's brick, another brick, or of a newer format: never served. */
+export class BrickIdentityMismatch extends BrickUnavailable {
+  constructor(brickId: string, readonly detail: string) {
+    super(brickId);
+    this.message = `brick ${brickId} refused: ${detail}`;
+  }
+}
+
+const READ_HIGH_WATER = 256 * 1024;
+
+export class LocalBrick implements Brick, WriterHost {
+  readonly root: string;
+  readonly fsync: boolean;
+  readonly inflight = new Set<string>();
+  readonly placing = new Set<string>();
+  private idx: BrickIndex | undefined;
+  private opening: Promise<void> | undefined;
+  private identity: BrickIdentity | undefined;
+  private readonly locks = new KeyedLock();
+  private readonly graceMs: number;
+
+  constructor(dir: string, private readonly opts: LocalBrickOptions) {
+    this.root = path.resolve(dir);
+    this.fsync = opts.fsync ?? true;
+    this.graceMs = opts.auditGraceMs ?? 60_000;
+  }
+
+  /** opts.id, else the id in brick.json once opened, else the directory's name. */
+  get id(): string { return this.opts.id ?? this.identity?.id ?? path.basename(this.root); }
+
+  // -- lifecycle ------------------------------------------------------------------------------------
+
+  async open(): Promise<void> {
+    if (this.idx) return;
+    this.opening ??= this.doOpen().finally(() => { this.opening = undefined; });
+    return this.opening;
+  }
+
+  private async doOpen(): Promise<void> {
+    try {
+      await fsp.mkdir(this.root, { recursive: true });
+      this.identity = await this.establishIdentity();
+      await fsp.mkdir(path.join(this.root, DATA_DIR), { recursive: true });
+      await fsp.mkdir(path.join(this.root, TMP_DIR), { recursive: true });
+      await this.sweepTmp();
+      this.idx = new BrickIndex(path.join(this.root, INDEX_DB), { fsync: this.fsync });
+    } catch (err) {
+      throw fromErrno(err, this.id);
+    }
+  }
+
+  /** Read brick.json and check it belongs here, or write it if the brick is new. */
+  private async establishIdentity(): Promise<BrickIdentity> {
+    const file = path.join(this.root, BRICK_JSON);
+    let text: string | undefined;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (text === undefined) {
+      const existing = await fsp.readdir(this.root);
+      if (existing.includes(INDEX_DB) || existing.includes(DATA_DIR)) {
+        throw new BrickIdentityMismatch(this.id, `${this.root} holds brick data but no ${BRICK_JSON}`);
+      }
+      const identity: BrickIdentity = {
+        id: this.opts.id ?? randomUUID(), volumeId: this.opts.volumeId, formatVersion: FORMAT_VERSION,
+        createdAt: new Date().toISOString(),
+      };
+      await this.writeOnce(file, JSON.stringify(identity, null, 2) + '\n');
+      return identity;
+    }
+    let identity: BrickIdentity;
+    try {
+      identity = JSON.parse(text) as BrickIdentity;
+    } catch (err) {
+      throw new BrickIdentityMismatch(this.id, `${file} is not valid JSON (${(err as Error).message})`);
+    }
+    if (identity.volumeId !== this.opts.volumeId) {
+      throw new BrickIdentityMismatch(this.id,
+        `${this.root} belongs to volume ${JSON.stringify(identity.volumeId)}, not ${JSON.stringify(this.opts.volumeId)}`);
+    }
+    if (this.opts.id !== undefined && identity.id !== this.opts.id) {
+      throw new BrickIdentityMismatch(this.id, `${this.root} is brick ${JSON.stringify(identity.id)}, not ${JSON.stringify(this.opts.id)}`);
+    }
+    if (!(identity.formatVersion <= FORMAT_VERSION)) {
+      throw new BrickIdentityMismatch(this.id, `${this.root} has format ${identity.formatVersion}; this code knows ${FORMAT_VERSION}`);
+    }
+    return identity;
+  }
+
+  /** Create `file` atomically and durably; fails if it appeared meanwhile (two processes creating one brick). */
+  private async writeOnce(file: string, text: string): Promise<void> {
+    const tmp = `${file}.${process.pid}.${randomUUID()}`;
+    const fh = await fsp.open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(text);
+      if (this.fsync) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await fsp.link(tmp, file); // unlike rename, never replaces a brick.json another process wrote
+    } finally {
+      await fsp.unlink(tmp).catch(() => undefined);
+    }
+    if (this.fsync) await fsyncDir(this.root);
+  }
+
+  /** Remove tmp/ entries left by dead processes (and by this process, unless still being written). */
+  private async sweepTmp(): Promise<number> {
+    let removed = 0;
+    for (const entry of await fsp.readdir(path.join(this.root, TMP_DIR))) {
+      const owner = tmpOwner(entry);
+      if (this.inflight.has(`${TMP_DIR}/${entry}`)) continue;
+      if (owner !== undefined && owner !== process.pid && processAlive(owner)) continue;
+      await fsp.rm(path.join(this.root, TMP_DIR, entry), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.opening) await this.opening.catch(() => undefined);
+    this.idx?.close();
+    this.idx = undefined;
+  }
+
+  async health(): Promise<BrickHealth> {
+    const base = { id: this.id, totalBytes: 0, freeBytes: 0 };
+    if (!this.idx) return { ...base, ok: false, readOnly: false, detail: 'not open' };
+    let stats;
+    try {
+      stats = await fsp.statfs(this.root);
+    } catch (err) {
+      return { ...base, ok: false, readOnly: false, detail: `brick directory unavailable: ${(err as Error).message}` };
+    }
+    const space = { totalBytes: stats.blocks * stats.bsize, freeBytes: stats.bavail * stats.bsize };
+    try {
+      const id = JSON.parse(await fsp.readFile(path.join(this.root, BRICK_JSON), 'utf8')) as BrickIdentity;
+      // An unmounted disk shows its empty mount point: make sure this is still the same brick.
+      if (id.volumeId !== this.opts.volumeId || id.id !== this.identity?.id) {
+        return { ...base, ...space, ok: false, readOnly: false, detail: `${BRICK_JSON} changed under the brick` };
+      }
+    } catch (err) {
+      return { ...base, ...space, ok: false, readOnly: false, detail: `${BRICK_JSON} unreadable: ${(err as Error).message}` };
+    }
+    try {
+      await fsp.access(path.join(this.root, TMP_DIR), fsc.W_OK);
+      await fsp.access(path.join(this.root, DATA_DIR), fsc.W_OK);
+    } catch (err) {
+      return { ...base, ...space, ok: false, readOnly: true, detail: `not writable: ${(err as Error).message}` };
+    }
+    return { ...base, ...space, ok: true, readOnly: false };
+  }
+
+  // -- WriterHost ---------------------------------------------------------------------------------------
+
+  index(): BrickIndex {
+    if (!this.idx) throw new BrickUnavailable(this.id, { cause: new Error('brick is not open') });
+    return this.idx;
+  }
+
+  exclusive<T>(ref: ObjectRef, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(`${ref.account}\u0000${ref.container}\u0000${ref.object}`, fn);
+  }
+
+  dropSuperseded(prev: ObjectRecord | undefined, next: ObjectRecord): void {
+    if (!prev?.dataFile || prev.dataFile === next.dataFile || this.index().recordNaming(prev.dataFile)) return;
+    try {
+      // Synchronous on purpose: nothing of this process can name the file between the check and the unlink.
+      unlinkSync(inside(this.root, prev.dataFile));
+    } catch {
+      // already gone, or an I/O error: the auditor removes unreferenced files later
+    }
+  }
+
+  /** Run an index call, turning driver and fs errors into StoreErrors. */
+  private run<T>(fn: (index: BrickIndex) => T): Promise<T> {
+    try {
+      return Promise.resolve(fn(this.index()));
+    } catch (err) {
+      return Promise.reject(err instanceof StoreError ? err : fromErrno(err, this.id));
+    }
+  }
+
+  // -- objects ------------------------------------------------------------------------------------
+
+  createWriter(ref: ObjectRef, timestamp: Timestamp): Promise<BrickWriter> {
+    return LocalWriter.create(this, ref, timestamp);
+  }
+
+  async putRecord(record: ObjectRecord): Promise<void> {
+    checkObjectRecord(record);
+    await this.exclusive(refOf(record), () => this.run((index) => {
+      const prev = index.putObject(record, record.deleted ? undefined : () => {
+        // Inside the transaction: the row never names a file this brick lacks.
+        const st = statSync(inside(this.root, record.dataFile!), { throwIfNoEntry: false });
+        if (!st || st.size !== record.size) {
+          throw new BrickUnavailable(this.id, { cause: new Error(`data file ${record.dataFile} ${st ? 'has the wrong size' : 'not held'}`) });
+        }
+      });
+      this.dropSuperseded(prev, record);
+    }));
+  }
+
+  getRecord(ref: ObjectRef): Promise<ObjectRecord | undefined> { return this.run((i) => i.getObject(ref)); }
+
+  async openData(record: ObjectRecord): Promise<DataHandle> {
+    if (record.deleted || record.dataFile === undefined) {
+      throw new BrickUnavailable(this.id, { cause: new Error('record has no data (tombstone)') });
+    }
+    if (record.dataFile !== dataFileName(refOf(record), record.dataTimestamp)) {
+      throw new InvalidArgument(`record data file ${record.dataFile} is not its deterministic name`);
+    }
+    this.index();
+    let fh: promises.FileHandle;
+    try {
+      fh = await fsp.open(inside(this.root, record.dataFile), 'r'); // pins this version even if unlinked later
+    } catch (err) {
+      throw new BrickUnavailable(this.id, { cause: err });
+    }
+    try {
+      const st = await fh.stat();
+      if (st.size !== record.size) throw new Error(`data file is ${st.size} bytes, record says ${record.size}`);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw new BrickUnavailable(this.id, { cause: err });
+    }
+    return new LocalDataHandle(fh, record.size);
+  }
+
+  async linkData(source: ObjectRecord, dst: ObjectRef, timestamp: Timestamp): Promise<string | undefined> {
+    checkObjectRecord(source);
+    if (source.deleted) throw new InvalidArgument('cannot link the data of a tombstone');
+    const name = dataFileName(dst, timestamp);
+    const src = inside(this.root, source.dataFile!);
+    const st = await fsp.stat(src).catch(() => undefined);
+    if (!st || st.size !== source.size) return undefined; // not held here: the caller copies from elsewhere
+    return this.exclusive(dst, async () => {
+      const holder = this.index().recordNaming(name);
+      if (holder) throw new Conflict(holder.timestamp, timestamp);
+      const abs = inside(this.root, name);
+      const tmp = tmpName('link');
+      this.inflight.add(tmp);
+      try {
+        try {
+          await fsp.link(src, inside(this.root, tmp));
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'ENOENT') return undefined;
+          throw err;
+        }
+        await mkdirDurable(path.dirname(abs), this.fsync);
+        await fsp.rename(inside(this.root, tmp), abs); // replaces an orphan of that name, if any
+        if (this.fsync) await fsyncDir(path.dirname(abs));
+        return name;
+      } catch (err) {
+        await fsp.unlink(inside(this.root, tmp)).catch(() => undefined);
+        throw fromErrno(err, this.id);
+      } finally {
+        this.inflight.delete(tmp);
+      }
+    });
+  }
+
+  listObjects(account: string, container: string, query: BrickListQuery): Promise<ObjectRecord[]> {
+    return this.run((i) => i.listObjects(account, container, query));
+  }
+
+  scanObjects(after: ObjectRef | undefined, limit: number): Promise<ObjectRecord[]> {
+    return this.run((i) => i.scanObjects(after, limit));
+  }
+
+  listExpired(before: number, limit: number): Promise<ObjectRecord[]> { return this.run((i) => i.listExpired(before, limit)); }
+
+  containerUsage(account: string, container: string): Promise<UsageCounters> {
+    return this.run((i) => i.containerUsage(account, container));
+  }
+
+  accountUsage(account: string): Promise<UsageCounters> { return this.run((i) => i.accountUsage(account)); }
+
+  // -- accounts and containers ----------------------------------------------------------------------
+
+  async mergeAccount(record: AccountRecord): Promise<AccountRecord> {
+    checkTimestamp(record.putTimestamp);
+    return this.run((i) => i.mergeAccount(record));
+  }
+
+  getAccount(account: string): Promise<AccountRecord | undefined> { return this.run((i) => i.getAccount(account)); }
+
+  async mergeContainer(record: ContainerRecord): Promise<ContainerRecord> {
+    checkTimestamp(record.putTimestamp);
+    return this.run((i) => i.mergeContainer(record));
+  }
+
+  getContainer(account: string, container: string): Promise<ContainerRecord | undefined> {
+    return this.run((i) => i.getContainer(account, container));
+  }
+
+  listContainers(account: string, query: BrickListQuery): Promise<Array<ContainerRecord & UsageCounters>> {
+    return this.run((i) => i.listContainers(account, query));
+  }
+
+  // -- heal marks -------------------------------------------------------------------------------------
+
+  markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> { return this.run((i) => i.markDirty(ref, timestamp)); }
+
+  settle(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): Promise<void> {
+    return this.run((i) => i.settle(ref, timestamp, blamed));
+  }
+
+  listMarks(limit: number): Promise<HealMark[]> { return this.run((i) => i.listMarks(limit)); }
+  clearMark(ref: ObjectRef): Promise<void> { return this.run((i) => i.clearMark(ref)); }
+
+  // -- maintenance ------------------------------------------------------------------------------------
+
+  /**
+   * Remove tmp/ entries no live writer owns and files under data/ that no record names (older than
+   * `auditGraceMs`, and not being placed by this process). Walks the directory; one indexed lookup per file.
+   */
+  async audit(): Promise<number> {
+    this.index();
+    try {
+      let removed = await this.sweepTmp();
+      const cutoff = Date.now() - this.graceMs;
+      for await (const rel of walkData(this.root)) {
+        if (this.placing.has(rel)) continue;
+        if (isDataFileName(rel) && this.index().recordNaming(rel)) continue;
+        const abs = inside(this.root, rel);
+        const st = await fsp.lstat(abs).catch(() => undefined);
+        if (!st || Math.max(st.mtimeMs, st.ctimeMs) > cutoff) continue;
+        if (isDataFileName(rel) && this.index().recordNaming(rel)) continue; // named while we looked
+        await fsp.rm(abs, { recursive: true, force: true });
+        removed++;
+      }
+      return removed;
+    } catch (err) {
+      throw err instanceof StoreError ? err : fromErrno(err, this.id);
+    }
+  }
+}
+
+/** An open data file: positional reads on one pinned fd. */
+class LocalDataHandle implements DataHandle {
+  private closed = false;
+
+  constructor(private readonly fh: promises.FileHandle, readonly size: number) {}
+
+  read(range?: ByteRange): Readable {
+    if (this.closed) return failed(new InvalidArgument('data handle is closed'));
+    if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end)
+        && range.start >= 0 && range.start <= range.end && range.end < this.size)) {
+      return failed(new RangeNotSatisfiable(this.size));
+    }
+    if (this.size === 0) return Readable.from([]);
+    return createReadStream('', {
+      fd: this.fh, autoClose: false, emitClose: true, highWaterMark: READ_HIGH_WATER,
+      start: range?.start ?? 0, end: range?.end ?? this.size - 1,
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.fh.close().catch(() => undefined);
+  }
+}
+
+/** A stream that fails with `err` as soon as it is read. */
+function failed(err: Error): Readable {
+  return new Readable({ read() { this.destroy(err); } });
+}
