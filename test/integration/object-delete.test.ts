@@ -72,6 +72,18 @@ describe('X-If-Delete-At', () => {
     expect((await del('never', { 'X-If-Delete-At': at })).status).toBe(412);
   });
 
+  it('deletes an expired object the way the expirer asks (404, and it is no longer listed as expired)', async () => {
+    const soon = Math.floor(Date.now() / 1000) + 1;
+    await put('x', { 'X-Delete-At': String(soon) });
+    while (Date.now() / 1000 < soon + 0.05) await new Promise((r) => setTimeout(r, 50));
+    const listed = async () => (await f.t.deps.store.listExpired(Math.floor(Date.now() / 1000), 100))
+      .filter((o) => o.object === 'x').length;
+    expect(await listed()).toBe(1);
+    const res = await del('x', { 'X-If-Delete-At': String(soon) });
+    expect(res.status).toBe(404);
+    expect(await listed()).toBe(0);
+  });
+
   it('400s a non-integer value', async () => {
     await put('h', { 'X-Delete-At': at });
     const res = await del('h', { 'X-If-Delete-At': 'soon' });

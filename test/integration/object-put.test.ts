@@ -70,6 +70,11 @@ describe('object PUT', () => {
 describe('Content-Type', () => {
   const cases: Array<[string, Record<string, string>, string]> = [
     ['page.html', {}, 'text/html'],
+    ['sound.wav', {}, 'audio/x-wav'],
+    ['data.xml', {}, 'text/xml'],
+    ['code.c', {}, 'text/plain'],
+    ['bundle.zip', {}, 'application/zip'],
+    ['font.woff2', {}, 'font/woff2'],
     ['photo.JPG', {}, 'image/jpeg'],
     ['notes.txt.gz', {}, 'text/plain'],
     ['archive.tgz', {}, 'application/x-tar'],
@@ -90,6 +95,20 @@ describe('Content-Type', () => {
     });
   }
 
+  it('shows guessed types in the container listing (Swift\'s functional testContentTypeGuessing)', async () => {
+    const c = 'guessing';
+    await api(f).put(`${f.account}/${c}`).set('X-Auth-Token', f.token);
+    const types: Record<string, string> = { wav: 'audio/x-wav', txt: 'text/plain', zip: 'application/zip' };
+    for (const ext of Object.keys(types)) {
+      const res = await api(f).put(f.path(`file.${ext}`, c)).set('X-Auth-Token', f.token).send(Buffer.alloc(0));
+      expect(res.status).toBe(201);
+    }
+    const listing = await api(f).get(`${f.account}/${c}?format=json`).set('X-Auth-Token', f.token);
+    const seen = Object.fromEntries((listing.body as Array<{ name: string; content_type: string }>)
+      .map((e) => [e.name.split('.')[1], e.content_type]));
+    expect(seen).toEqual(types);
+  });
+
   it('refuses swift_* Content-Type parameters with 400', async () => {
     const res = await api(f).put(f.path('ct-bad')).set('X-Auth-Token', f.token)
       .set('Content-Type', 'text/plain; swift_bytes=10').send('x');
@@ -109,7 +128,6 @@ describe('stored metadata', () => {
       'Content-Language': 'en',
       'Expires': 'Wed, 21 Oct 2099 07:28:00 GMT',
       'X-Robots-Tag': 'noindex',
-      'X-Object-Manifest': 'segs/prefix',
       'X-Unknown-Header': 'dropped',
     };
     const put = await api(f).put(f.path('meta')).set('X-Auth-Token', f.token).set(headers).send(Buffer.from('data'));
@@ -120,11 +138,18 @@ describe('stored metadata', () => {
       });
       expect(res.status).toBe(200);
       for (const [k, v] of Object.entries(headers)) {
-        if (k === 'X-Unknown-Header' || k === 'X-Object-Manifest') continue;
+        if (k === 'X-Unknown-Header') continue;
         expect(res.headers[k.toLowerCase()]).toBe(v);
       }
       expect(res.headers['x-unknown-header']).toBeUndefined();
     }
+  });
+
+  it('keeps X-Object-Manifest (read below the DLO middleware, which acts on it)', async () => {
+    const put = await callObject(f, 'PUT', 'manifest', { 'Content-Length': '0', 'X-Object-Manifest': 'segs/prefix' }, '');
+    expect(put.status).toBe(201);
+    const head = await callObject(f, 'HEAD', 'manifest');
+    expect(head.headers['x-object-manifest']).toBe('segs/prefix');
   });
 
   it('round-trips UTF-8 metadata values byte for byte', async () => {

@@ -6,10 +6,12 @@
  *
  * guess_type looks only at the last path segment's extension, first expanding the tarball suffixes
  * (.tgz -> .tar.gz ...) and stripping one compression suffix (.gz, .bz2, .xz, .Z, .br), so
- * "notes.txt.gz" is text/plain (with gzip encoding, which Swift ignores). The type table is
- * mime-db's (the `mime-types` package) instead of the host's /etc/mime.types.
+ * "notes.txt.gz" is text/plain (with gzip encoding, which Swift ignores). The table is Python's own
+ * (python-mimetypes.ts), then mime-db's (the `mime-types` package) in place of the host's
+ * /etc/mime.types.
  */
 import mime from 'mime-types';
+import { pythonTypeFor } from './python-mimetypes.js';
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
@@ -36,6 +38,8 @@ export function guessContentType(name: string): string | undefined {
   while (ext in SUFFIX_MAP) [base, ext] = splitext(base + SUFFIX_MAP[ext]!);
   if (ENCODINGS.has(ext)) [base, ext] = splitext(base);
   if (!ext) return undefined;
+  const python = pythonTypeFor(ext);
+  if (python) return python;
   const t = mime.lookup(ext);
   return t === false ? undefined : t;
 }

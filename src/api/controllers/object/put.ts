@@ -26,6 +26,7 @@ import { normalizeEtag, parseMatch } from './conditional.js';
 import { contentTypeForPut } from './content-type.js';
 import { deleteAtFromRequest } from './delete-at.js';
 import { fromWire, metadataFromRequest, systemMetadataFromRequest } from './object-headers.js';
+import { copyPut, copySource, listingOverride } from './internal.js';
 import { limitBody } from './upload-body.js';
 
 /** Swift's check_content_type: the swift_* parameters are reserved for Swift's own use. */
@@ -72,6 +73,16 @@ export async function putObject(req: SwiftRequest, target: ObjectTarget, deps: A
     if (exists) return errorResponse(412);
   }
 
+  // A server-side copy asked for by the copy middleware: no body, the store copies (internal.ts).
+  const copyFrom = copySource(req.headers);
+  if (copyFrom) {
+    const etag = expectedEtag(req);
+    return copyPut(copyFrom, ref, deps, {
+      timestamp, contentType, metadata: metadataFromRequest(req.headers), systemMetadata: systemMetadataFromRequest(req.headers),
+      ...(deleteAt !== undefined ? { deleteAt } : {}), ...listingOverride(req.headers), ...(etag !== undefined ? { expectedEtag: etag } : {}),
+    });
+  }
+
   const body = limitBody(req.body, deps.constraints.max_file_size);
   const etag = expectedEtag(req);
   try {
@@ -83,6 +94,7 @@ export async function putObject(req: SwiftRequest, target: ObjectTarget, deps: A
       metadata: metadataFromRequest(req.headers),
       systemMetadata: systemMetadataFromRequest(req.headers),
       ...(deleteAt !== undefined ? { deleteAt } : {}),
+      ...listingOverride(req.headers),
       signal: req.ctx.signal,
     });
     return emptyResponse(201, { etag: info.etag, 'last-modified': toHttpDate(timestamp) });
