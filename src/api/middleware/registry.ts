@@ -19,6 +19,7 @@ import { domainRemap } from './domain-remap.js';
 import { containerQuotas } from './container-quotas.js';
 import { accountQuotas } from './account-quotas.js';
 import { ratelimit } from './ratelimit.js';
+import { slo } from './slo/index.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   // Required ones first: catch_errors must be inserted before gatekeeper is placed after it.
@@ -38,6 +39,7 @@ export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   containerQuotas,
   accountQuotas,
   ratelimit,
+  slo,
 ];
 
 export const REGISTRY: ReadonlyMap<string, MiddlewareFactory<any>> = new Map(MIDDLEWARES.map((m) => [m.name, m]));

@@ -1,0 +1,91 @@
+/**
+ * How the large-object and copy middlewares talk to the pipeline below them (Swift's
+ * make_subrequest + get_response): a subrequest always comes back as a SwiftResponse, even when a
+ * handler below throws (handlers throw SwiftHttpError and store errors; catch_errors, far above us,
+ * would otherwise be the first to see them and the middleware could not react to a 404).
+ *
+ * Also the internal (x-backend-*) headers the middlewares send down. The gatekeeper strips
+ * x-backend-* from clients, so only middleware can set them.
+ */
+import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
+import { encodePath } from '../../http.js';
+import { reasonPhrase, toSwiftError } from '../../errors.js';
+
+/**
+ * Comma-separated names of metadata headers holding the etag conditionals must use instead of the
+ * object's own (Swift's X-Backend-Etag-Is-At; SLO names X-Object-Sysmeta-Slo-Etag).
+ */
+export const ETAG_IS_AT = 'x-backend-etag-is-at';
+/**
+ * Comma-separated header names: if the object has any of them, the object server ignores Range and
+ * answers 200 with the whole body (Swift's X-Backend-Ignore-Range-If-Metadata-Present), so a
+ * manifest is always fetched whole.
+ */
+export const IGNORE_RANGE = 'x-backend-ignore-range-if-metadata-present';
+/**
+ * `<account>/<container>/<object>` (each component percent-encoded): the PUT carrying it has no body;
+ * the object controller makes the object a server-side copy of that source (store.copyObject, a
+ * hard link when both names land on one brick). Sent only by the copy middleware.
+ */
+export const COPY_FROM = 'x-backend-copy-from';
+
+/** Call the handler below with a subrequest; a thrown Swift or store error becomes its response. */
+export async function callDown(app: Handler, req: SwiftRequest): Promise<SwiftResponse> {
+  try {
+    return await app(req);
+  } catch (err) {
+    const mapped = toSwiftError(err);
+    if (mapped) return mapped.toResponse();
+    throw err;
+  }
+}
+
+/** A copy of `req` with some headers replaced (undefined removes one); the body and context are shared. */
+export function withHeaders(req: SwiftRequest, changes: Record<string, string | undefined>): SwiftRequest {
+  const headers = { ...req.headers };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete headers[k.toLowerCase()];
+    else headers[k.toLowerCase()] = v;
+  }
+  return { ...req, headers };
+}
+
+/** A copy of `req` addressing another (decoded) path, same context (Swift rewrites PATH_INFO in place). */
+export function withPath(req: SwiftRequest, method: string, path: string): SwiftRequest {
+  return { ...req, method, path, rawPath: encodePath(path), pathIsUtf8: !path.includes('\0') };
+}
+
+/** Swift's csv_append: add `value` to a comma-separated header value. */
+export function csvAppend(existing: string | undefined, value: string): string {
+  return existing ? `${existing},${value}` : value;
+}
+
+/** "404 Not Found": a status as swob's `resp.status` spells it (bulk bodies list these). */
+export function statusLine(status: number): string {
+  return `${status} ${reasonPhrase(status)}`;
+}
+
+/** Swift's config_true_value for header values. */
+export function isTrueValue(v: string | undefined): boolean {
+  return v !== undefined && ['true', '1', 'yes', 'on', 't', 'y'].includes(v.trim().toLowerCase());
+}
+
+/** swob.normalize_etag: strip one pair of surrounding double quotes. */
+export function normalizeEtag(tag: string | undefined): string | undefined {
+  if (tag && tag.length > 1 && tag.startsWith('"') && tag.endsWith('"')) return tag.slice(1, -1);
+  return tag;
+}
+
+/** A response's Content-Length, or undefined when absent or not a number. */
+export function responseLength(res: SwiftResponse): number | undefined {
+  const v = res.headers['content-length'];
+  if (v === undefined || !/^\d+$/.test(v.trim())) return undefined;
+  return Number(v.trim());
+}
+
+/** Drop headers (by lower-case name) from a header map, returning a new map. */
+export function without(headers: Record<string, string>, names: Iterable<string>): Record<string, string> {
+  const out = { ...headers };
+  for (const n of names) delete out[n];
+  return out;
+}
