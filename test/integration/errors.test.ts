@@ -135,3 +135,29 @@ describe('gatekeeper', () => {
     }
   });
 });
+
+describe('metadata limits', () => {
+  it('any header value over max_header_size is a 400 naming the header', async () => {
+    const res = await request(app.app).post('/v1/AUTH_test/c').set('X-Auth-Token', token).set('X-Container-Meta-Big', 'v'.repeat(8193));
+    expect(res.status).toBe(400);
+    expect(res.text).toBe('Header value too long: x-container-meta-big');
+  });
+
+  it('name, value, count and total size limits hold for accounts and containers', async () => {
+    for (const [path, type] of [['/v1/AUTH_test', 'Account'], ['/v1/AUTH_test/c', 'Container']] as const) {
+      let res = await request(app.app).post(path).set('X-Auth-Token', token).set(`X-${type}-Meta-${'k'.repeat(129)}`, 'v');
+      expect(res.status).toBe(400);
+      res = await request(app.app).post(path).set('X-Auth-Token', token).set(`X-${type}-Meta-K`, 'v'.repeat(257));
+      expect(res.status).toBe(400);
+      let r = request(app.app).post(path).set('X-Auth-Token', token);
+      for (let i = 0; i < 91; i++) r = r.set(`X-${type}-Meta-M${i}`, 'v');
+      expect((await r).status).toBe(400);
+      r = request(app.app).post(path).set('X-Auth-Token', token);
+      for (let i = 0; i < 17; i++) r = r.set(`X-${type}-Meta-S${i}`, 'v'.repeat(250));
+      expect((await r).status).toBe(400);
+      // Nothing of a refused request was stored.
+      const head = await request(app.app).head(path).set('X-Auth-Token', token);
+      expect(Object.keys(head.headers).filter((h) => h.startsWith(`x-${type.toLowerCase()}-meta-`))).toEqual([]);
+    }
+  });
+});

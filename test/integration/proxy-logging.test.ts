@@ -51,6 +51,13 @@ describe('json format', () => {
     await settle();
     expect(access()[0]).toMatchObject({ method: 'POST', status: 401 });
   });
+
+  it('logs the status of errors thrown below it (412 Bad URL), not 500', async () => {
+    const { app, access } = capture('json');
+    expect((await request(app.app).get('/v1')).status).toBe(412);
+    await settle();
+    expect(access()[0]).toMatchObject({ method: 'GET', path: '/v1', status: 412 });
+  });
 });
 
 describe('swift format', () => {

@@ -17,6 +17,7 @@
 import type { Socket } from 'node:net';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { toSwiftError } from '../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../http.js';
 import { ConfigError, type MiddlewareFactory } from '../pipeline.js';
 import { pyQuote } from '../pyjson.js';
@@ -147,7 +148,8 @@ export const proxyLogging: MiddlewareFactory<ProxyLoggingOptions> = {
       try {
         res = await next(req);
       } catch (err) {
-        log(500, 0);
+        // catch_errors (outside us) turns it into a response; log the status it will get.
+        log(toSwiftError(err)?.status ?? 500, 0);
         throw err;
       }
       const body = res.body;
