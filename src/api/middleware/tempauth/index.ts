@@ -43,6 +43,9 @@ export const tempauth: MiddlewareFactory<TempAuthOptions> = {
     };
 
     return (next) => async (req) => {
+      // Swift's allow_overrides: a request a middleware above already authorized (tempurl,
+      // formpost: swift.authorize_override) is not ours to judge.
+      if (req.ctx.preAuthorized) return next(req);
       if (req.path.startsWith(s.authPrefix)) return handleAuthRequest(req, s, tokens, deps);
       const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
       const serviceToken = req.headers['x-service-token'];
