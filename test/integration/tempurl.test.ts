@@ -144,3 +144,35 @@ describe('tempurl options', () => {
     }
   });
 });
+
+describe('tempurl subrequest scope', () => {
+  it('holds subrequests made for a container-scoped URL to that container (Swift\'s authorize_same_container)', async () => {
+    const { tempurl } = await import('../../src/api/middleware/tempurl/index.js');
+    const { subrequest } = await import('../../src/api/http.js');
+    const { authorize } = await import('../../src/api/authorize.js');
+    const { createContext } = await import('../../src/api/context.js');
+    const pino = (await import('pino')).default;
+    const { PassThrough } = await import('node:stream');
+    const verdicts: Record<string, number | undefined> = {};
+    const mw = tempurl.create({ ...tempurl.defaults }, app.deps)(async (req) => {
+      expect(req.ctx.preAuthorized).toBe(true);
+      const sameContainer = subrequest(req, { method: 'GET', path: `${app.accountPath}/other/seg`, source: 'DLO' });
+      const elsewhere = subrequest(req, { method: 'GET', path: `${app.accountPath}/c/seg`, source: 'DLO' });
+      const preAuthed = subrequest(req, { method: 'GET', path: `${app.accountPath}/c/seg`, source: 'SLO', preAuthorized: true });
+      const nested = subrequest(elsewhere, { method: 'GET', path: `${app.accountPath}/c/x`, source: 'DLO' });
+      verdicts['same'] = (await authorize(sameContainer, { account: app.account, container: 'other' }))?.status;
+      verdicts['elsewhere'] = (await authorize(elsewhere, { account: app.account, container: 'c' }))?.status;
+      verdicts['preAuthed'] = (await authorize(preAuthed, { account: app.account, container: 'c' }))?.status;
+      verdicts['nested'] = (await authorize(nested, { account: app.account, container: 'c' }))?.status;
+      return { status: 200, headers: {}, body: '' };
+    });
+    const expires = future();
+    const path = `${app.accountPath}/other/o`;
+    const q = `temp_url_sig=${tempUrlSig('GET', expires, path, 'ckey')}&temp_url_expires=${expires}`;
+    const ctx = createContext({ txnId: 'tx1', log: pino({ level: 'silent' }), signal: new AbortController().signal });
+    const res = await mw({ method: 'GET', rawPath: path, path, pathIsUtf8: true, rawQuery: q, query: new URLSearchParams(q),
+      headers: {}, body: new PassThrough().end(), ctx });
+    expect(res.status).toBe(200);
+    expect(verdicts).toEqual({ same: undefined, elsewhere: 401, preAuthed: undefined, nested: 401 });
+  });
+});

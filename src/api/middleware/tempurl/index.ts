@@ -15,12 +15,11 @@
  * outgoing headers (X-Object-Meta-* except X-Object-Meta-Public-*) are removed from every response.
  *
  * Pipeline position: before the auth middleware (Swift: ... bulk, tempurl, ratelimit, tempauth ...).
- * Deviation: the whole (sub)request tree is pre-authorized; Swift keeps checking that subrequests of a
- * container-scoped URL stay in the container (e.g. SLO segments elsewhere in the account).
  */
 import type { MiddlewareFactory } from '../../pipeline.js';
 import { ConfigError } from '../../pipeline.js';
 import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
+import type { Authorizer, RequestContext } from '../../context.js';
 import { getAccountInfo, getContainerInfo } from '../../info-cache.js';
 import { errorResponse } from '../../errors.js';
 import { splitSwiftPath } from '../common/swift-path.js';
@@ -60,6 +59,30 @@ export function tempUrlInvalid(req: SwiftRequest, account?: string): SwiftRespon
   const headers = { 'www-authenticate': `Swift realm="${pyQuote(realm)}"` };
   if (req.method === 'HEAD') return { status: 401, headers: { ...headers, 'content-length': '0' } };
   return errorResponse(401, '401 Unauthorized: Temp URL invalid\n', headers);
+}
+
+/**
+ * Authorize the temp URL request itself, and hold the subrequests middlewares make on its behalf
+ * (DLO/SLO segments, copy sources, staticweb listings) to the key's scope, as Swift's
+ * authorize_same_account / authorize_same_container do: the request is pre-authorized (so the auth
+ * middleware below cannot refuse an anonymous caller), and every context derived from it without
+ * an explicit pre-authorization is judged by `scoped` instead of being pre-authorized too.
+ */
+function scopeSubrequests(ctx: RequestContext, scoped: Authorizer): void {
+  const inScope = new WeakSet<RequestContext>([ctx]);
+  const baseDerive = ctx.derive;
+  ctx.preAuthorized = true;
+  ctx.authorize = scoped;
+  ctx.derive = function derive(this: RequestContext, over) {
+    const child = baseDerive.call(this, over);
+    child.derive = derive;
+    if (!over.preAuthorized && inScope.has(this)) {
+      child.preAuthorized = false;
+      child.authorize = scoped;
+      inScope.add(child);
+    }
+    return child;
+  };
 }
 
 export const tempurl: MiddlewareFactory<TempUrlOptions> = {
@@ -154,12 +177,11 @@ export const tempurl: MiddlewareFactory<TempUrlOptions> = {
         ...(p.ipRange !== undefined ? { ipRange: p.ipRange } : {}),
       };
       req.ctx.tempUrl = grant;
-      req.ctx.preAuthorized = true;
-      req.ctx.authorize = async (r, target) => {
+      scopeSubrequests(req.ctx, async (r, target) => {
         if (target.account !== account) return tempUrlInvalid(r, account);
         if (scope === 'container' && target.container !== container) return tempUrlInvalid(r, account);
         return undefined;
-      };
+      });
       // Swift rewrites the query to the temp URL parameters only: nothing else reaches the app.
       const qs = new URLSearchParams();
       qs.set('temp_url_sig', parsed.hex);
