@@ -15,7 +15,6 @@
  * busy timeout), the tmp/ sweep spares files of live processes, and the auditor spares files younger
  * than `auditGraceMs`. Newest-wins is exact across processes (checked inside the index transaction).
  */
-import { randomUUID } from 'node:crypto';
 import { createReadStream, promises as fsp, constants as fsc, statSync, unlinkSync, type promises } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -34,6 +33,7 @@ import type {
   UsageCounters,
 } from './brick.js';
 import { BrickIndex } from './index.js';
+import { establishIdentity, type BrickIdentity } from './local-identity.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   BRICK_JSON, DATA_DIR, INDEX_DB, TMP_DIR,
@@ -41,8 +41,9 @@ import {
 } from './local-files.js';
 import { LocalWriter, type WriterHost } from './local-writer.js';
 import { checkObjectRecord, checkTimestamp, dataFileName, refOf } from './records.js';
+import { failedStream, validRange } from './streams.js';
 
-export const FORMAT_VERSION = 1;
+export { BrickIdentityMismatch, FORMAT_VERSION, type BrickIdentity } from './local-identity.js';
 
 export interface LocalBrickOptions {
   /** The brick's id; defaults to the one in brick.json (or a new UUID when the brick is created). */
@@ -56,17 +57,6 @@ export interface LocalBrickOptions {
    * may be between renaming a file into place and committing its row, or between linkData and putRecord.
    */
   auditGraceMs?: number;
-}
-
-/** What brick.json holds. */
-export interface BrickIdentity { id: string; volumeId: string; formatVersion: number; createdAt: string }
-
-/** The directory is another volume's brick, another brick, or of a newer format: never served. */
-export class BrickIdentityMismatch extends BrickUnavailable {
-  constructor(brickId: string, readonly detail: string) {
-    super(brickId);
-    this.message = `brick ${brickId} refused: ${detail}`;
-  }
 }
 
 const READ_HIGH_WATER = 256 * 1024;
@@ -102,7 +92,7 @@ export class LocalBrick implements Brick, WriterHost {
   private async doOpen(): Promise<void> {
     try {
       await fsp.mkdir(this.root, { recursive: true });
-      this.identity = await this.establishIdentity();
+      this.identity = await establishIdentity(this.root, { ...this.opts, fsync: this.fsync });
       await fsp.mkdir(path.join(this.root, DATA_DIR), { recursive: true });
       await fsp.mkdir(path.join(this.root, TMP_DIR), { recursive: true });
       await this.sweepTmp();
@@ -110,64 +100,6 @@ export class LocalBrick implements Brick, WriterHost {
     } catch (err) {
       throw fromErrno(err, this.id);
     }
-  }
-
-  /** Read brick.json and check it belongs here, or write it if the brick is new. */
-  private async establishIdentity(): Promise<BrickIdentity> {
-    const file = path.join(this.root, BRICK_JSON);
-    let text: string | undefined;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    if (text === undefined) {
-      const existing = await fsp.readdir(this.root);
-      if (existing.includes(INDEX_DB) || existing.includes(DATA_DIR)) {
-        throw new BrickIdentityMismatch(this.id, `${this.root} holds brick data but no ${BRICK_JSON}`);
-      }
-      const identity: BrickIdentity = {
-        id: this.opts.id ?? randomUUID(), volumeId: this.opts.volumeId, formatVersion: FORMAT_VERSION,
-        createdAt: new Date().toISOString(),
-      };
-      await this.writeOnce(file, JSON.stringify(identity, null, 2) + '\n');
-      return identity;
-    }
-    let identity: BrickIdentity;
-    try {
-      identity = JSON.parse(text) as BrickIdentity;
-    } catch (err) {
-      throw new BrickIdentityMismatch(this.id, `${file} is not valid JSON (${(err as Error).message})`);
-    }
-    if (identity.volumeId !== this.opts.volumeId) {
-      throw new BrickIdentityMismatch(this.id,
-        `${this.root} belongs to volume ${JSON.stringify(identity.volumeId)}, not ${JSON.stringify(this.opts.volumeId)}`);
-    }
-    if (this.opts.id !== undefined && identity.id !== this.opts.id) {
-      throw new BrickIdentityMismatch(this.id, `${this.root} is brick ${JSON.stringify(identity.id)}, not ${JSON.stringify(this.opts.id)}`);
-    }
-    if (!(identity.formatVersion <= FORMAT_VERSION)) {
-      throw new BrickIdentityMismatch(this.id, `${this.root} has format ${identity.formatVersion}; this code knows ${FORMAT_VERSION}`);
-    }
-    return identity;
-  }
-
-  /** Create `file` atomically and durably; fails if it appeared meanwhile (two processes creating one brick). */
-  private async writeOnce(file: string, text: string): Promise<void> {
-    const tmp = `${file}.${process.pid}.${randomUUID()}`;
-    const fh = await fsp.open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(text);
-      if (this.fsync) await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await fsp.link(tmp, file); // unlike rename, never replaces a brick.json another process wrote
-    } finally {
-      await fsp.unlink(tmp).catch(() => undefined);
-    }
-    if (this.fsync) await fsyncDir(this.root);
   }
 
   /** Remove tmp/ entries left by dead processes (and by this process, unless still being written). */
@@ -391,8 +323,11 @@ export class LocalBrick implements Brick, WriterHost {
         if (this.placing.has(rel)) continue;
         if (isDataFileName(rel) && this.index().recordNaming(rel)) continue;
         const abs = inside(this.root, rel);
-        const st = await fsp.lstat(abs).catch(() => undefined);
-        if (!st || Math.max(st.mtimeMs, st.ctimeMs) > cutoff) continue;
+        if (this.graceMs > 0) {
+          // (With no grace there is nothing to compare: file times have sub-ms parts Date.now() lacks.)
+          const st = await fsp.lstat(abs).catch(() => undefined);
+          if (!st || Math.max(st.mtimeMs, st.ctimeMs) > cutoff) continue;
+        }
         if (isDataFileName(rel) && this.index().recordNaming(rel)) continue; // named while we looked
         await fsp.rm(abs, { recursive: true, force: true });
         removed++;
@@ -411,11 +346,8 @@ class LocalDataHandle implements DataHandle {
   constructor(private readonly fh: promises.FileHandle, readonly size: number) {}
 
   read(range?: ByteRange): Readable {
-    if (this.closed) return failed(new InvalidArgument('data handle is closed'));
-    if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end)
-        && range.start >= 0 && range.start <= range.end && range.end < this.size)) {
-      return failed(new RangeNotSatisfiable(this.size));
-    }
+    if (this.closed) return failedStream(new InvalidArgument('data handle is closed'));
+    if (range && !validRange(range, this.size)) return failedStream(new RangeNotSatisfiable(this.size));
     if (this.size === 0) return Readable.from([]);
     return createReadStream('', {
       fd: this.fh, autoClose: false, emitClose: true, highWaterMark: READ_HIGH_WATER,
@@ -428,9 +360,4 @@ class LocalDataHandle implements DataHandle {
     this.closed = true;
     this.fh.close().catch(() => undefined);
   }
-}
-
-/** A stream that fails with `err` as soon as it is read. */
-function failed(err: Error): Readable {
-  return new Readable({ read() { this.destroy(err); } });
 }

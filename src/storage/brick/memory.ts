@@ -37,6 +37,7 @@ import {
   refOf,
   usageOf,
 } from './records.js';
+import { failedStream, validRange } from './streams.js';
 
 /** One container's objects: names kept sorted by UTF-8 bytes, records by name. */
 interface Shelf { names: string[]; records: Map<string, ObjectRecord> }
@@ -128,7 +129,7 @@ export class MemoryBrick implements Brick {
     let closed = false;
     return {
       size: buf.length,
-      read: (range) => (closed ? failed(new InvalidArgument('data handle is closed')) : rangeReadable(buf, range)),
+      read: (range) => (closed ? failedStream(new InvalidArgument('data handle is closed')) : rangeReadable(buf, range)),
       close: () => { closed = true; },
     };
   }
@@ -340,10 +341,7 @@ const CHUNK = 64 * 1024;
 
 /** A stream of `buf` (or an inclusive range of it) in 64 KiB chunks, honouring backpressure. */
 function rangeReadable(buf: Buffer, range: ByteRange | undefined): Readable {
-  if (range && !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end)
-      && range.start >= 0 && range.start <= range.end && range.end < buf.length)) {
-    return failed(new RangeNotSatisfiable(buf.length));
-  }
+  if (range && !validRange(range, buf.length)) return failedStream(new RangeNotSatisfiable(buf.length));
   let pos = range ? range.start : 0;
   const end = range ? range.end + 1 : buf.length;
   return new Readable({
@@ -355,11 +353,6 @@ function rangeReadable(buf: Buffer, range: ByteRange | undefined): Readable {
       this.push(chunk);
     },
   });
-}
-
-/** A stream that fails with `err` as soon as it is read. */
-function failed(err: Error): Readable {
-  return new Readable({ read() { this.destroy(err); } });
 }
 
 function bump(map: Map<string, UsageCounters>, k: string, before: UsageCounters, after: UsageCounters): void {
