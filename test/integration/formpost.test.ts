@@ -135,6 +135,13 @@ describe('formpost', () => {
     expect(r.text).toBe('FormPost: max_file_size not an integer');
   });
 
+  it('answers a body that is not the announced multipart with 400', async () => {
+    const r = await request(app.app).post(`${app.accountPath}/c/`)
+      .set('Content-Type', `multipart/form-data; boundary=${BOUNDARY}`).send(Buffer.from('no boundary here at all'));
+    expect(r.status).toBe(400);
+    expect(r.text).toBe('FormPost: invalid starting boundary');
+  });
+
   it('leaves other POSTs alone and is listed in /info', async () => {
     const r = await request(app.app).post(`${app.accountPath}/c/plain.txt`).set('X-Auth-Token', app.token)
       .set('X-Object-Meta-K', 'v');
