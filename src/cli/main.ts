@@ -1,0 +1,62 @@
+/**
+ * `cairn`: the command line (bin/cairn imports this). Each subcommand lives in its own module and is
+ * imported only when it runs, so `cairn bench` does not load the server and `cairn serve` not the bench.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** commander parser for a positive integer option. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/** commander parser for a positive number option (fractions allowed). */
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+const program = new Command()
+  .name('cairn')
+  .description('An OpenStack Swift API object store over a distributed-hash, replicated brick store')
+  .version(pkg.version);
+
+program.command('serve')
+  .description('serve the Swift API (default config: config/default.yaml, or $CAIRN_CONFIG)')
+  .option('-c, --config <file>', 'config file (YAML)')
+  .option('-l, --listen <host:port>', 'address to listen on (overrides the config and $CAIRN_LISTEN)')
+  .option('-w, --workers <n>', 'worker processes (node cluster)', positiveInt)
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  .action(async (opts: { config?: string; listen?: string; workers?: number; logLevel?: string }) => {
+    const { serve } = await import('./serve.js');
+    await serve(opts);
+  });
+
+program.command('bench')
+  .description('measure Cairn (started on a temporary volume) or any Swift endpoint (--url)')
+  .option('--url <auth-url>', 'benchmark this v1.0 auth URL instead of starting Cairn (e.g. upstream Swift)')
+  .option('--user <account:user>', 'user for --url', 'test:tester')
+  .option('--key <key>', 'key for --url', 'testing')
+  .option('--replica <n>', 'replica count of the temporary volume', positiveInt, 2)
+  .option('--sets <n>', 'replica sets of the temporary volume', positiveInt, 2)
+  .option('--large-mb <n>', 'size of the large object in MiB', positiveInt, 256)
+  .option('--small-kb <n>', 'size of the small objects in KiB', positiveInt, 4)
+  .option('--small-count <n>', 'small objects per operation', positiveInt, 2000)
+  .option('--concurrency <n>', 'requests in flight for small objects and listing setup', positiveInt, 32)
+  .option('--list-objects <n>', 'objects in the listing container', positiveInt, 20000)
+  .option('--rss-gb <n>', 'streaming RSS check: four objects of this many GiB PUT at once (off by default)', positiveNumber)
+  .option('--full', 'everything, including the streaming RSS check with 1 GiB objects')
+  .option('--dir <path>', 'where the temporary volume and the raw file-stream baseline go (default: the OS temp dir)')
+  .option('--keep', 'keep the temporary volume afterwards')
+  .option('--json', 'print machine-readable JSON instead of a table')
+  .action(async (opts: Record<string, unknown>) => {
+    const { bench } = await import('./bench.js');
+    process.exitCode = await bench(opts);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,154 @@
+/**
+ * `cairn serve`: load the config, make sure the brick directories exist, open the volume and serve the
+ * Swift API on it — in this process, or in N node-cluster workers sharing the listening socket.
+ *
+ * A config error prints the message naming the key and exits 1. SIGTERM/SIGINT stop accepting
+ * connections, let requests in flight finish (for a bounded time), close the volume and exit 0.
+ */
+import cluster from 'node:cluster';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { ConfigError, isLocalBrick, loadConfig, type Config } from '../config.js';
+import { createApp, tuneServer } from '../server.js';
+import { openVolume } from '../storage/volume.js';
+import { banner } from './banner.js';
+
+export interface ServeOptions {
+  config?: string;
+  listen?: string;
+  workers?: number;
+  logLevel?: string;
+}
+
+/** How long a shutdown waits for requests in flight before cutting their connections. */
+const DRAIN_MS = 10_000;
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const config = loadOrExit(opts);
+  if (cluster.isPrimary) prepareBricks(config);
+  if (config.workers > 1 && cluster.isPrimary) {
+    runPrimary(config);
+    return;
+  }
+  await runServer(config, cluster.isWorker);
+}
+
+function loadOrExit(opts: ServeOptions): Config {
+  try {
+    return loadConfig(opts.config, {
+      ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
+      ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+      ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
+    });
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+/** Print a config error (or anything else that stops startup) and exit 1. */
+function fail(err: unknown): never {
+  const msg = err instanceof ConfigError ? err.message : `cairn: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${msg}\n`);
+  process.exit(1);
+}
+
+/** First start: create the storage root and every local brick directory (the volume writes brick.json). */
+function prepareBricks(config: Config): void {
+  const missing = config.volume.bricks.filter((b) => isLocalBrick(b) && !existsSync(b));
+  try {
+    for (const b of missing) mkdirSync(b, { recursive: true });
+  } catch (err) {
+    fail(new Error(`cannot create brick directory: ${(err as Error).message}`));
+  }
+  if (missing.length > 0) process.stdout.write(`cairn: created ${missing.length} brick director${missing.length === 1 ? 'y' : 'ies'} under ${config.storage.root}\n`);
+}
+
+/** Serve in this process (the only one, or one cluster worker). */
+async function runServer(config: Config, isWorker: boolean): Promise<void> {
+  const logger = pino({ level: config.log.level });
+  let store: Awaited<ReturnType<typeof openVolume>>;
+  try {
+    store = await openVolume(config.volume);
+  } catch (err) {
+    fail(err);
+  }
+  let server: Server;
+  try {
+    const { app } = createApp(config, store, logger);
+    server = createServer(app);
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    fail(err);
+  }
+  tuneServer(server);
+
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    const why = err.code === 'EADDRINUSE' ? 'address in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    fail(new Error(`cannot listen on ${config.listen.host}:${config.listen.port}: ${why}`));
+  });
+  server.listen(config.listen.port, config.listen.host, () => {
+    const addr = server.address() as AddressInfo;
+    // A worker stays quiet: the primary prints the banner once for all of them.
+    if (!isWorker) process.stdout.write(banner(config, addr.port));
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) process.exit(1); // a second signal: the operator wants out now
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+    force.unref();
+    server.close(() => {
+      void store.close().catch((err: unknown) => logger.error({ err }, 'closing the volume failed')).finally(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // In a worker, the primary asks for a shutdown by disconnecting.
+  if (isWorker) cluster.worker?.on('disconnect', () => stop('disconnect'));
+}
+
+/**
+ * The cluster primary: forks the workers (they share the listening socket), restarts one that dies
+ * unexpectedly, and on SIGTERM/SIGINT asks every worker to drain and waits for them.
+ *
+ * Tempauth tokens live in the memory of the worker that issued them until shared token state arrives
+ * with the scale-out work; until then a client whose next connection lands on another worker must
+ * authenticate again there, which is why the banner says so.
+ */
+function runPrimary(config: Config): void {
+  let stopping = false;
+  let announced = false;
+  const fork = (): void => { cluster.fork(); };
+  for (let i = 0; i < config.workers; i++) fork();
+
+  cluster.on('listening', (_worker, address) => {
+    if (announced) return;
+    announced = true;
+    process.stdout.write(banner(config, address.port));
+    process.stdout.write(`cairn: ${config.workers} workers; tempauth tokens are per worker process for now\n`);
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    process.stderr.write(`cairn: worker ${worker.process.pid ?? '?'} exited (${signal ?? code}); starting another\n`);
+    // A worker that cannot even start (bad config, port in use) would loop forever: give up instead.
+    if (!announced) process.exit(1);
+    setTimeout(fork, 1000).unref();
+  });
+
+  const stop = (): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.disconnect();
+    setTimeout(() => process.exit(0), DRAIN_MS + 2000).unref();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

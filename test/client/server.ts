@@ -1,0 +1,156 @@
+/**
+ * A real Cairn for client tests: `node bin/cairn serve` as a child process on a temp volume and a
+ * random 127.0.0.1 port, ready once /healthcheck answers 200. Also finds the `swift` CLI and a Python
+ * that can import swiftclient.
+ *
+ * Clients missing: the tests are skipped with a message, except under CI=true, where they must fail
+ * (a CI machine that silently skipped its client tests would prove nothing).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { DEFAULT_PIPELINE } from '../../src/config.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const BIN = join(ROOT, 'bin/cairn');
+
+export const USER = 'test:tester';
+export const KEY = 'testing';
+
+export interface ChildServer {
+  base: string;
+  authUrl: string;
+  /** The temp dir holding the config, the bricks and whatever the test writes. */
+  dir: string;
+  /** Everything the server wrote to stdout/stderr (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Start a server on a fresh 2×2 volume; resolves once /healthcheck is 200. */
+export async function startServer(): Promise<ChildServer> {
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-client-'));
+  const config = {
+    storage: { root: join(dir, 'storage') },
+    volume: { id: 'client-tests', bricks: ['b1', 'b2', 'b3', 'b4'], replica: 2 },
+    pipeline: [...DEFAULT_PIPELINE],
+    middleware: {
+      tempauth: {
+        reseller_prefix: ['AUTH_'],
+        users: [
+          { account: 'test', user: 'tester', key: 'testing', groups: ['.admin'] },
+          { account: 'test', user: 'tester3', key: 'testing3', groups: [] },
+        ],
+      },
+    },
+    log: { level: 'warn', format: 'json' },
+  };
+  const file = join(dir, 'cairn.yaml');
+  writeFileSync(file, stringify(config));
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0'], {
+    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  const stop = async (): Promise<void> => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const base = await new Promise<string>((resolveBase, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        output += `${line}\n`;
+        const m = /listening on (http:\/\/\S+)/.exec(line);
+        if (m) { clearTimeout(timer); resolveBase(m[1]!); }
+      });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
+    });
+    await waitForHealth(base);
+    return { base, authUrl: `${base}/auth/v1.0`, dir, output: () => output, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function waitForHealth(base: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${base}/healthcheck`);
+      if (res.status === 200) return;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`${base}/healthcheck did not answer 200 in 30 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ------------------------------------------------------------------------------------------ clients
+
+function onPath(name: string): string | undefined {
+  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(d, name);
+    try { accessSync(p, constants.X_OK); return p; } catch { /* next */ }
+  }
+  return undefined;
+}
+
+function canImportSwiftclient(python: string): boolean {
+  try {
+    execFileSync(python, ['-c', 'import swiftclient'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Clients {
+  /** Path of the `swift` CLI. */
+  swift?: string;
+  /** A Python interpreter that imports swiftclient: the one the `swift` script runs with, else python3. */
+  python?: string;
+}
+
+/** Find the clients. The `swift` script's own interpreter comes first (pyenv's python3 may lack the module). */
+export function findClients(): Clients {
+  const swift = onPath('swift');
+  const candidates: string[] = [];
+  if (swift) {
+    const shebang = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(readFileSync(swift, 'utf8').split('\n')[0] ?? '');
+    if (shebang) candidates.push(shebang[1]!.endsWith('/env') && shebang[2] ? shebang[2] : shebang[1]!);
+  }
+  candidates.push('/usr/bin/python3', 'python3');
+  const python = candidates.find(canImportSwiftclient);
+  return { ...(swift ? { swift } : {}), ...(python ? { python } : {}) };
+}
+
+/**
+ * Whether the suite needing `what` should be skipped: only when the client is missing and CI is not
+ * set. Prints why, so a skip is never silent.
+ */
+export function shouldSkip(present: boolean, what: string): boolean {
+  if (present) return false;
+  if (process.env.CI === 'true') return false;
+  console.warn(`SKIPPED: ${what} is not installed (apt-get install python3-swiftclient); under CI=true this fails instead`);
+  return true;
+}
+
+/** Under CI=true a missing client fails the suite with this. */
+export function missingClient(what: string): Error {
+  return new Error(`${what} is not installed, and CI=true requires the client tests to run (apt-get install python3-swiftclient)`);
+}
