@@ -174,6 +174,18 @@ export function brickContract(name: string, makeBrick: () => Promise<Brick>, opt
         await expect(brick.putRecord({ ...tombstone(o, ts(2)), dataFile: 'data/x' })).rejects.toBeInstanceOf(InvalidArgument);
       });
 
+      it('concurrent writes of one object settle on the newest, with one data file left', async () => {
+        const results = await Promise.allSettled([3, 1, 4, 2, 4].map((v, i) => put(brick, o, ts(v), `v${v}-${i}`)));
+        const ok = results.filter((r) => r.status === 'fulfilled');
+        expect(ok.length).toBeGreaterThanOrEqual(1);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(Conflict);
+        const rec = (await brick.getRecord(o))!;
+        expect(rec.timestamp).toBe(ts(4));
+        expect((await readData(brick, rec)).toString()).toMatch(/^v4-[24]$/);
+        expect(await brick.containerUsage(o.account, o.container)).toEqual({ objectCount: 1, bytesUsed: 4 });
+        expect(await brick.audit()).toBe(0);
+      });
+
       it('a POST-style putRecord keeps the data file', async () => {
         const v1 = await put(brick, o, ts(1), 'payload', { metadata: { a: '1' } });
         const posted: ObjectRecord = { ...v1, timestamp: ts(2), metadata: { b: '2' }, deleteAt: 1800000000 };
