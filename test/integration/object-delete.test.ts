@@ -66,13 +66,22 @@ describe('X-If-Delete-At', () => {
     expect((await api(f).head(f.path('e')).set('X-Auth-Token', f.token)).status).toBe(200);
   });
 
-  it('412s for an object without X-Delete-At or a missing object', async () => {
+  it('412s for an object without X-Delete-At or a deleted one', async () => {
     await put('g');
     expect((await del('g', { 'X-If-Delete-At': at })).status).toBe(412);
-    expect((await del('never', { 'X-If-Delete-At': at })).status).toBe(412);
+    expect((await del('g')).status).toBe(204);
+    const res = await del('g', { 'X-If-Delete-At': at });
+    expect(res.status).toBe(412);
+    expect(res.text).toBe('X-If-Delete-At and X-Delete-At do not match');
   });
 
-  it('deletes an expired object the way the expirer asks (404, and it is no longer listed as expired)', async () => {
+  it('404s when there is no object at all (and writes nothing)', async () => {
+    expect((await del('never', { 'X-If-Delete-At': at })).status).toBe(404);
+    await put('never');
+    expect((await api(f).head(f.path('never')).set('X-Auth-Token', f.token)).status).toBe(200);
+  });
+
+  it('deletes an expired object the way the expirer asks (204, and it is no longer listed as expired)', async () => {
     const soon = Math.floor(Date.now() / 1000) + 1;
     await put('x', { 'X-Delete-At': String(soon) });
     while (Date.now() / 1000 < soon + 0.05) await new Promise((r) => setTimeout(r, 50));
@@ -80,7 +89,7 @@ describe('X-If-Delete-At', () => {
       .filter((o) => o.object === 'x').length;
     expect(await listed()).toBe(1);
     const res = await del('x', { 'X-If-Delete-At': String(soon) });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(204);
     expect(await listed()).toBe(0);
   });
 

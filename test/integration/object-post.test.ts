@@ -89,6 +89,11 @@ describe('object POST', () => {
     expect(h.headers['x-object-sysmeta-test']).toBe('kept');
     expect(h.headers['x-static-large-object']).toBe('True');
     expect(h.headers['x-object-meta-u']).toBe('2');
+    // Clients never see sysmeta (the gatekeeper strips it on the way out).
+    const client = await head('sys');
+    expect(client.status).toBe(200);
+    expect(client.headers['x-object-sysmeta-test']).toBeUndefined();
+    expect(client.headers['x-object-meta-u']).toBe('2');
   });
 
   it('is denied to a user without a write ACL', async () => {
