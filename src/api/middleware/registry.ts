@@ -19,7 +19,9 @@ import { domainRemap } from './domain-remap.js';
 import { containerQuotas } from './container-quotas.js';
 import { accountQuotas } from './account-quotas.js';
 import { ratelimit } from './ratelimit.js';
+import { copy } from './copy/index.js';
 import { slo } from './slo/index.js';
+import { dlo } from './dlo.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   // Required ones first: catch_errors must be inserted before gatekeeper is placed after it.
@@ -39,7 +41,10 @@ export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   containerQuotas,
   accountQuotas,
   ratelimit,
+  // copy before dlo: dlo is inserted right after copy when both are missing.
+  copy,
   slo,
+  dlo,
 ];
 
 export const REGISTRY: ReadonlyMap<string, MiddlewareFactory<any>> = new Map(MIDDLEWARES.map((m) => [m.name, m]));
