@@ -21,6 +21,8 @@ import { accountQuotas } from './account-quotas.js';
 import { ratelimit } from './ratelimit.js';
 import { copy } from './copy/index.js';
 import { slo } from './slo/index.js';
+import { versionedWrites } from './versioned_writes/index.js';
+import { symlink } from './symlink/index.js';
 import { dlo } from './dlo.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
@@ -44,6 +46,8 @@ export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   // copy before dlo: dlo is inserted right after copy when both are missing.
   copy,
   slo,
+  versionedWrites,
+  symlink,
   dlo,
 ];
 
