@@ -31,15 +31,19 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Start a server on a fresh 2×2 volume; resolves once /healthcheck is 200. */
-export async function startServer(): Promise<ChildServer> {
+/**
+ * Start a server on a fresh 2×2 volume; resolves once /healthcheck is 200. `over` replaces the
+ * pipeline and adds middleware options (e.g. slo, which the default pipeline lacks).
+ */
+export async function startServer(over: { pipeline?: string[]; middleware?: Record<string, Record<string, unknown>> } = {}): Promise<ChildServer> {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'cairn-client-'));
   const config = {
     storage: { root: join(dir, 'storage') },
     volume: { id: 'client-tests', bricks: ['b1', 'b2', 'b3', 'b4'], replica: 2 },
-    pipeline: [...DEFAULT_PIPELINE],
+    pipeline: over.pipeline ?? [...DEFAULT_PIPELINE],
     middleware: {
+      ...over.middleware,
       tempauth: {
         reseller_prefix: ['AUTH_'],
         users: [
