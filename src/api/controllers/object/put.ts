@@ -28,6 +28,7 @@ import { deleteAtFromRequest } from './delete-at.js';
 import { fromWire, metadataFromRequest, systemMetadataFromRequest } from './object-headers.js';
 import { copyPut, copySource, listingOverride } from './internal.js';
 import { limitBody } from './upload-body.js';
+import { isContentTypeOverridden } from '../../middleware/common/content-type-override.js';
 
 /** Swift's check_content_type: the swift_* parameters are reserved for Swift's own use. */
 function checkContentTypeParams(contentType: string): void {
@@ -60,7 +61,8 @@ export async function putObject(req: SwiftRequest, target: ObjectTarget, deps: A
   const { length } = plainText(() => checkObjectCreation(req, target.object, deps.constraints));
   const deleteAt = deleteAtFromRequest(req.headers, timestampSeconds(timestamp));
   plainText(() => checkMetadata(req, 'object', deps.constraints));
-  checkContentTypeParams(rawContentType);
+  // A middleware that set Swift's own parameters (versioning's delete markers) is trusted with them.
+  if (!isContentTypeOverridden(req)) checkContentTypeParams(rawContentType);
   const contentType = fromWire(rawContentType);
 
   const ref = objectRef(target);
