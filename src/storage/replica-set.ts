@@ -125,8 +125,15 @@ export class ReplicaSet {
     throw this.quorumError(ok, failed)!;
   }
 
+  /**
+   * Whether heal marks are kept. A single-replica set has no other copy to heal from or to blame, so
+   * its transactions skip the pre-op and post-op (two index commits per write saved).
+   */
+  get keepsMarks(): boolean { return this.members.length > 1; }
+
   /** Pre-op: markDirty on `targets`; resolves with those that took it (failures recorded in `failed`). */
   async markAll(ref: ObjectRef, ts: Timestamp, targets: number[], failed: Map<number, StoreError>): Promise<number[]> {
+    if (!this.keepsMarks) return [...targets];
     const ok = await Promise.all(targets.map(async (i) => {
       try {
         await this.members[i]!.call((b) => b.markDirty(ref, ts));
@@ -152,6 +159,7 @@ export class ReplicaSet {
 
   /** settle() on each of `members`, best effort (a leftover dirty mark only costs the healer a look). */
   async settleAll(ref: ObjectRef, ts: Timestamp, members: number[], blamed: string[]): Promise<void> {
+    if (!this.keepsMarks) return;
     await Promise.all(members.map((i) => this.members[i]!.call((b) => b.settle(ref, ts, blamed)).catch(() => undefined)));
   }
 
@@ -275,6 +283,7 @@ export class ReplicaSet {
   }
 
   private async blame(ref: ObjectRef, ts: Timestamp, good: number, bad: number[]): Promise<void> {
+    if (!this.keepsMarks) return;
     const ids = bad.map((i) => this.members[i]!.id);
     await this.members[good]!.call((b) => b.settle(ref, ts, ids)).catch(() => undefined);
   }
