@@ -20,6 +20,7 @@ import { InvalidPath, parseSwiftPath } from './path.js';
 import type { AppDeps } from './pipeline.js';
 import { policyInfo } from './policies.js';
 import { swobResponse } from './swob.js';
+import { reservedPathAllowed } from './middleware/common/reserved-names.js';
 
 /** The Swift release whose API Cairn speaks (published as /info swift.version). */
 export const SWIFT_API_VERSION = '2.30.0';
@@ -57,7 +58,8 @@ export function createProxyApp(deps: AppDeps): Handler {
 }
 
 async function handleRequest(req: SwiftRequest, deps: AppDeps): Promise<SwiftResponse> {
-  if (!req.pathIsUtf8 || !req.path) throw httpError(412, 'Invalid UTF8 or contains NULL');
+  // Reserved names (NUL-prefixed, e.g. object versioning's hidden containers) only for internal requests.
+  if ((!req.pathIsUtf8 && !reservedPathAllowed(req)) || !req.path) throw httpError(412, 'Invalid UTF8 or contains NULL');
   if (req.path === '/info') {
     if (!INFO_METHODS.includes(req.method)) return methodNotAllowed(INFO_METHODS);
     // /info never asks auth (Swift's InfoController delays the denial and never rechecks).

@@ -7,6 +7,7 @@
  * gatekeeper strips X-Backend-* from clients, so a client cannot set it.
  */
 import type { SwiftRequest } from '../../http.js';
+import { compareNames } from '../../../storage/store.js';
 import { isTrue } from './options.js';
 
 export const RESERVED = '\x00';
@@ -31,4 +32,31 @@ export function isReservedName(name: string): boolean { return name.startsWith(R
 /** True when the request may address reserved names (an internal request that asked for it). */
 export function allowsReservedNames(req: SwiftRequest): boolean {
   return isTrue(req.headers[ALLOW_RESERVED_NAMES] ?? '');
+}
+
+/**
+ * Whether a path the proxy would refuse as "Invalid UTF8 or contains NULL" is a reserved name this
+ * request may use: its only fault is a NUL, and the request is internal and asked for reserved
+ * names (Swift's check_utf8(path, internal=req.allow_reserved_names)).
+ */
+export function reservedPathAllowed(req: SwiftRequest): boolean {
+  return allowsReservedNames(req) && req.path.includes(RESERVED) && !req.path.includes('\ufffd');
+}
+
+/** Sorts after every reserved name (all start with NUL; no name is 1200 bytes long). */
+const RESERVED_CEILING = RESERVED + '\u{10FFFF}'.repeat(300);
+
+/**
+ * Listing bounds that leave reserved names out unless the request may see them (Swift's brokers
+ * list with `name >= '\x01'` unless allow_reserved_names): the lower bound (marker, or end_marker
+ * when reverse) is raised past every reserved name.
+ */
+export function hideReservedNames<Q extends { marker?: string; endMarker?: string; reverse?: boolean }>(
+  req: SwiftRequest, query: Q,
+): Q {
+  if (allowsReservedNames(req)) return query;
+  const key = query.reverse ? 'endMarker' : 'marker';
+  const bound = query[key];
+  if (bound !== undefined && compareNames(bound, RESERVED_CEILING) > 0) return query;
+  return { ...query, [key]: RESERVED_CEILING };
 }
