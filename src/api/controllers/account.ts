@@ -24,6 +24,7 @@ import { accountListingParams, containerListingJson } from '../listing.js';
 import type { AppDeps } from '../pipeline.js';
 import { defaultPolicy } from '../policies.js';
 import { swobResponse } from '../swob.js';
+import { hideReservedNames } from '../middleware/common/reserved-names.js';
 
 /** Methods the account controller answers, as Swift lists them in Allow. */
 export const ACCOUNT_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST'];
@@ -97,14 +98,14 @@ async function getOrHead(req: SwiftRequest, account: string, deps: AppDeps): Pro
   if (req.method === 'HEAD') return { status: 204, headers: { ...headers, 'content-length': '0' } };
   let body = '[]';
   if (params && stored) {
-    const page = await deps.store.listContainers({ account }, {
+    const page = await deps.store.listContainers({ account }, hideReservedNames(req, {
       limit: params.limit,
       ...(params.marker !== undefined ? { marker: params.marker } : {}),
       ...(params.endMarker !== undefined ? { endMarker: params.endMarker } : {}),
       ...(params.prefix !== undefined ? { prefix: params.prefix } : {}),
       ...(params.delimiter !== undefined ? { delimiter: params.delimiter } : {}),
       reverse: params.reverse,
-    }).catch((err: unknown) => {
+    })).catch((err: unknown) => {
       if (err instanceof Error && err.name === 'AccountNotFound') return { entries: [] };
       throw err;
     });

@@ -30,6 +30,7 @@ import type { AppDeps } from '../pipeline.js';
 import { policyByName, policyOfContainer } from '../policies.js';
 import { swobResponse } from '../swob.js';
 import { listContainerPage } from './container-listing.js';
+import { hideReservedNames } from '../middleware/common/reserved-names.js';
 
 export const CONTAINER_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT'];
 
@@ -78,7 +79,8 @@ async function getOrHead(req: SwiftRequest, t: ContainerTarget, deps: AppDeps): 
   if (req.method === 'HEAD') return { status: 204, headers: { ...headers, 'content-length': '0' } };
   let entries;
   try {
-    entries = await listContainerPage(deps.store, t.account, t.container, params!);
+    // Reserved names (hidden versions) only for internal requests that ask for them.
+    entries = await listContainerPage(deps.store, t.account, t.container, hideReservedNames(req, params!));
   } catch (err) {
     if (err instanceof ContainerNotFound) return errorResponse(404);
     throw err;
