@@ -15,6 +15,7 @@ import { parseQuery } from '../http.js';
 import { splitPath } from '../path.js';
 import type { MiddlewareFactory } from '../pipeline.js';
 import { pyDumps } from '../pyjson.js';
+import './common/format-listing.js';
 
 /** Listings larger than this are passed through untouched (Swift's MAX_CONTAINER_LISTING_CONTENT_LENGTH). */
 const MAX_LISTING_LENGTH = 1024 * 10000 * 2;
@@ -57,6 +58,8 @@ export const listingFormats: MiddlewareFactory<Record<string, never>> = {
       const canVary = !hasParam(req, 'format');
       const rawQuery = withParam(req.rawQuery, 'format', 'json');
       const res = await next({ ...req, rawQuery, query: parseQuery(rawQuery) });
+      // A middleware below answered in a format of its own (Swift's swift.format_listing = False).
+      if (req.ctx.formatListing === false) return res;
       if (res.status !== 200 && res.status !== 204) return res;
       const headers = { ...res.headers };
       if (canVary) varyOnAccept(headers);

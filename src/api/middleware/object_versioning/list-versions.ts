@@ -20,7 +20,7 @@ import { compareNames, LISTING_LIMIT } from '../../../storage/store.js';
 import { callBelow, drain, isSuccess, readJson } from '../common/call-below.js';
 import { pyQuote, pyUnquote } from '../common/quote.js';
 import { ALLOW_RESERVED_NAMES, getReservedName, splitReservedName } from '../common/reserved-names.js';
-import './format-listing.js';
+import '../common/format-listing.js';
 import {
   DELETE_MARKER_CONTENT_TYPE, parseVersionId, splitVersionFromName, versionsObjectName, versionsObjectPrefix,
 } from './names.js';
