@@ -51,6 +51,23 @@ export function tuneServer(server: Server): void {
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
+  server.on('clientError', answerUnparsable);
+}
+
+/**
+ * Node's parser refuses raw (unquoted) non-ASCII bytes in the request line before any handler runs.
+ * Swift answers such paths, which cannot be valid percent-free UTF-8 URLs, with its 412; do the same so
+ * clients see one behaviour. Any other parse error gets a plain 400 and the connection closes.
+ */
+function answerUnparsable(err: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+  if (!socket.writable) { socket.destroy(); return; }
+  const txnId = newTxnId();
+  const [status, body] = err.code === 'HPE_INVALID_URL'
+    ? ['412 Precondition Failed', 'Invalid UTF8 or contains NULL']
+    : ['400 Bad Request', ''];
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/html; charset=UTF-8\r\n`
+    + `Content-Length: ${Buffer.byteLength(body)}\r\nX-Trans-Id: ${txnId}\r\nX-Openstack-Request-Id: ${txnId}\r\n`
+    + `Connection: close\r\n\r\n${body}`);
 }
 
 function toSwiftRequest(req: IncomingMessage, res: ServerResponse, logger: Logger): SwiftRequest {
