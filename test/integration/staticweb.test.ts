@@ -119,3 +119,53 @@ describe('staticweb', () => {
     expect((await request(app.app).get('/info')).body.staticweb).toEqual({});
   });
 });
+
+describe('staticweb with prefix-based temp URLs (Swift\'s TestStaticWebTempurl)', () => {
+  let t: MwApp;
+  let qs = '';
+  let link: (name: string) => string;
+  beforeAll(async () => {
+    t = await makeMwApp({ only: ['tempurl', 'staticweb'] });
+    await putContainer(t, 'tw', { 'X-Container-Meta-Web-Listings': 'true', 'X-Container-Meta-Temp-URL-Key': 'twkey' });
+    await putObject(t, 'tw/dir', '', { 'Content-Type': 'application/directory' });
+    await putObject(t, 'tw/dir/obj', 'obj contents', { 'Content-Type': 'text/plain' });
+    await putObject(t, 'tw/dir/sub', '', { 'Content-Type': 'application/directory' });
+    const { tempUrlSig } = await import('../helpers/middleware-app.js');
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    const sig = tempUrlSig('GET', expires, `prefix:${t.accountPath}/tw/`, 'twkey');
+    qs = `temp_url_sig=${sig}&temp_url_expires=${expires}&temp_url_prefix=`;
+    link = (name) => `<a href="${name}?temp_url_prefix=&amp;temp_url_expires=${expires}&amp;temp_url_sig=${sig}">${name}</a>`;
+  });
+  afterAll(async () => { await t.close(); });
+  const get = (path: string, withUrl = true) => request(t.app).get(`${t.accountPath}/${path}${withUrl ? `?${qs}` : ''}`);
+
+  it('needs the temp URL', async () => {
+    expect((await get('tw', false)).status).toBe(401);
+  });
+
+  it('redirects the container and lists it with signed links and no parent link', async () => {
+    expect((await get('tw')).status).toBe(301);
+    const root = await get('tw/');
+    expect(root.status).toBe(200);
+    expect(root.text).toContain('Listing of /v1/');
+    expect(root.text).not.toContain('href="..');
+    expect(root.text).toContain(link('dir/'));
+    expect(root.headers['content-disposition']).toBeUndefined();
+  });
+
+  it('lists a directory with a parent link', async () => {
+    const dir = await get('tw/dir/');
+    expect(dir.status).toBe(200);
+    expect(dir.text).toContain('href="..');
+    expect(dir.text).toContain(link('obj'));
+    expect(dir.text).toContain(link('sub'));
+    expect((await get('tw/dir/obj')).text).toBe('obj contents');
+  });
+
+  it('authorizes nothing by itself once listings are off', async () => {
+    await request(t.app).post(`${t.accountPath}/tw`).set('X-Auth-Token', t.token).set('X-Remove-Container-Meta-Web-Listings', 'x');
+    expect((await get('tw')).status).toBe(401);
+    expect((await get('tw/')).status).toBe(401);
+    expect((await get('tw/dir/')).status).toBe(404);
+  });
+});

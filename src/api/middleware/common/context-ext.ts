@@ -15,6 +15,11 @@ export interface TempUrlGrant {
   prefix?: string;
   ipRange?: string;
   inline: boolean;
+  /**
+   * The URL names the container itself (a prefix-based URL used for staticweb listings): only
+   * staticweb honours it; anything else gets the auth middleware's normal verdict.
+   */
+  containerOnly: boolean;
 }
 
 declare module '../../context.js' {

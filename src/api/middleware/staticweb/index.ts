@@ -61,12 +61,18 @@ class Site {
     return this.cfg;
   }
 
+  /** A temp URL granted for this container (staticweb then acts with the grant's authority). */
+  private get granted(): boolean {
+    const g = this.req.ctx.tempUrl;
+    return g !== undefined && g.account === this.account && g.container === this.container;
+  }
+
   private sub(method: string, path: string, query = ''): SwiftRequest {
     const headers: Record<string, string> = { ...this.req.headers };
     delete headers['content-length'];
     delete headers['transfer-encoding'];
     headers['user-agent'] = `${this.req.headers['user-agent'] ?? ''} StaticWeb`.trim();
-    return subrequest(this.req, { method, path, query, headers, source: 'SW' });
+    return subrequest(this.req, { method, path, query, headers, source: 'SW', preAuthorized: this.granted });
   }
 
   /** Swift's _error_response: the custom page <status><web-error> under the original status, if it exists. */
@@ -92,7 +98,7 @@ class Site {
 
   async handleContainer(): Promise<SwiftResponse> {
     const cfg = await this.config();
-    if (!this.req.ctx.preAuthorized && this.req.ctx.authorize) {
+    if (!this.req.ctx.preAuthorized && !this.granted && this.req.ctx.authorize) {
       const denied = await this.req.ctx.authorize(this.req, {
         account: this.account, container: this.container, ...(cfg.readAcl !== undefined ? { acl: cfg.readAcl } : {}),
       });
@@ -125,7 +131,11 @@ class Site {
       status = 404; // a directory marker: look for an index or a listing instead
     }
     if (status !== 404) return resp; // Swift uses custom pages for 404s only here
-    if (!cfg.listings && !cfg.index) return resp;
+    if (!cfg.listings && !cfg.index) {
+      if (resp.status === 404) return resp;
+      discardBody(resp.body); // a directory marker is not a page
+      return errorResponse(404);
+    }
     discardBody(resp.body);
     if (cfg.index) {
       const base = this.req.path.endsWith('/') ? this.req.path : `${this.req.path}/`;

@@ -117,11 +117,15 @@ export const tempurl: MiddlewareFactory<TempUrlOptions> = {
       const algorithm = parsed.algorithm as DigestName;
 
       const sp = splitSwiftPath(req.path);
-      if (!methods.has(req.method) || !sp || sp.version !== 'v1' || !sp.container
-          || !sp.object || !sp.object.replace(/\//g, '')) {
+      if (!methods.has(req.method) || !sp || sp.version !== 'v1' || !sp.container) return tempUrlInvalid(req);
+      // A prefix-based GET/HEAD URL may also name the container itself: that is for staticweb's
+      // listings only, so it is not authorized below (see containerOnly).
+      const containerOnly = !sp.object?.replace(/\//g, '');
+      if (containerOnly && (p.prefix === undefined || (req.method !== 'GET' && req.method !== 'HEAD'))) {
         return tempUrlInvalid(req);
       }
-      const { account, container, object } = sp;
+      const { account, container } = sp;
+      const object = sp.object ?? '';
 
       if (p.ipRange !== undefined) {
         const addr = clientAddress(req);
@@ -171,13 +175,13 @@ export const tempurl: MiddlewareFactory<TempUrlOptions> = {
       req.headers = filterHeaders(req.headers, incomingRemove, incomingAllow);
 
       const grant: TempUrlGrant = {
-        scope, account, container, sig: parsed.hex,
+        scope, account, container, sig: parsed.hex, containerOnly,
         expires: p.expires, inline: p.inline,
         ...(p.prefix !== undefined ? { prefix: p.prefix } : {}),
         ...(p.ipRange !== undefined ? { ipRange: p.ipRange } : {}),
       };
       req.ctx.tempUrl = grant;
-      scopeSubrequests(req.ctx, async (r, target) => {
+      if (!containerOnly) scopeSubrequests(req.ctx, async (r, target) => {
         if (target.account !== account) return tempUrlInvalid(r, account);
         if (scope === 'container' && target.container !== container) return tempUrlInvalid(r, account);
         return undefined;
@@ -193,7 +197,9 @@ export const tempurl: MiddlewareFactory<TempUrlOptions> = {
 
       const res = await next(req);
       res.headers = filterHeaders(res.headers, outgoingRemove, outgoingAllow);
-      if ((req.method === 'GET' || req.method === 'HEAD') && res.status >= 200 && res.status < 300) {
+      // Pages staticweb generates (listings) are shown, not downloaded: no attachment disposition.
+      const generated = res.headers['x-backend-content-generator'] === 'staticweb';
+      if ((req.method === 'GET' || req.method === 'HEAD') && res.status >= 200 && res.status < 300 && !generated) {
         const existing = res.headers['content-disposition'];
         res.headers['content-disposition'] = chooseDisposition({
           inline: p.inline, path: req.path,
