@@ -10,7 +10,7 @@
 import busboy from 'busboy';
 import type { Readable } from 'node:stream';
 import { subrequest, type Handler, type SwiftRequest } from '../../http.js';
-import { reasonPhrase } from '../../errors.js';
+import { httpError, reasonPhrase } from '../../errors.js';
 import { discardBody } from '../common/body.js';
 import { constantTimeEqual, hmacHex, parseSignature, type DigestName } from '../common/signatures.js';
 import { CappedStream, MaxFileSizeExceeded } from './capped.js';
@@ -102,10 +102,17 @@ export async function translateForm(fc: FormContext): Promise<FormResult> {
     bb.on('error', () => reject(new FormInvalid('invalid starting boundary')));
   });
   parsed.catch(() => undefined); // a parse error after the verdict is of no interest
+  // A client that goes away mid-form would leave the parser waiting for bytes forever.
+  const onAbort = (): void => {
+    if (failure === undefined && !finished) failure = httpError(499);
+    stop();
+  };
+  req.ctx.signal.addEventListener('abort', onAbort, { once: true });
   req.body.pipe(bb);
   try {
     await Promise.race([parsed.then(() => chain), stopped]);
   } finally {
+    req.ctx.signal.removeEventListener('abort', onAbort);
     req.body.unpipe(bb);
   }
   if (failure !== undefined) throw failure;
