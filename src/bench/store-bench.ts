@@ -1,5 +1,6 @@
 /**
  * `npm run bench:store` (dist/bench/store-bench.js): the storage layer measured directly, no HTTP.
+ *  (b) runs first (clean RSS baseline), then (a), then (c).
  *  (a) a 10,000-entry listing page from a container of 1,000,000 objects over 2x2 LocalBricks;
  *  (b) a 1 GiB PUT through a 1x2 LocalBrick set, with the process's RSS growth (target < 64 MiB);
  *  (c) small-object PUT/GET operations per second on 1x1 and 2x2 LocalBrick volumes, fsync on.
@@ -34,20 +35,21 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => { cleanup(); process.exit(130); });
   log(`cairn store bench (node ${process.version}, temp dir ${dir})`);
   try {
-    log(`\n(a) listing: ${objects.toLocaleString('en-US')} objects in one container, 2x2 LocalBricks`);
-    const l = await listingBench(join(dir, 'listing'), objects, log);
-    log(`  populated the indexes in ${l.populateSeconds.toFixed(1)} s (records committed directly, see store-bench-listing.ts)`);
-    for (const t of l.timings) {
-      log(`  ${t.label.padEnd(36)} ${String(t.entries).padStart(5)} entries   cold ${t.coldMs.toFixed(1).padStart(7)} ms   warm median ${t.warmMedianMs.toFixed(1).padStart(7)} ms`);
-    }
-    rmSync(join(dir, 'listing'), { recursive: true, force: true }); // free the disk before (b)
-
+    // (b) runs first, so its RSS baseline is not inflated by the heap part (a) leaves behind.
     log(`\n(b) large PUT: ${mib(largeBytes)} through a 1x2 LocalBrick set (fsync on)`);
     const big = await largePutBench(join(dir, 'large'), largeBytes);
     rmSync(join(dir, 'large'), { recursive: true, force: true });
     log(`  ${big.seconds.toFixed(2)} s, ${big.mibPerSecond.toFixed(0)} MiB/s (each byte written to 2 replicas)`);
     log(`  RSS baseline ${mib(big.rssBaseline)}, peak ${mib(big.rssPeak)}, growth ${mib(big.rssGrowth)} `
       + `(${big.exact ? 'kernel peak VmHWM' : 'sampled every 50 ms'}; target < 64 MiB: ${big.rssGrowth < 64 * MiB ? 'ok' : 'OVER'})`);
+
+    log(`\n(a) listing: ${objects.toLocaleString('en-US')} objects in one container, 2x2 LocalBricks`);
+    const l = await listingBench(join(dir, 'listing'), objects, log);
+    log(`  populated the indexes in ${l.populateSeconds.toFixed(1)} s (records committed directly, see store-bench-listing.ts)`);
+    for (const t of l.timings) {
+      log(`  ${t.label.padEnd(36)} ${String(t.entries).padStart(5)} entries   cold ${t.coldMs.toFixed(1).padStart(7)} ms   warm median ${t.warmMedianMs.toFixed(1).padStart(7)} ms`);
+    }
+    rmSync(join(dir, 'listing'), { recursive: true, force: true });
 
     log(`\n(c) small objects: ${smallObjects} x 4 KiB, 16 in flight, fsync on`);
     for (const [sets, replica] of [[1, 1], [2, 2]] as const) {
