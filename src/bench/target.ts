@@ -25,7 +25,7 @@ export interface Target extends Credentials {
 const BIN = fileURLToPath(new URL('../../bin/cairn', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
-export interface LocalOptions { replica: number; sets: number; dir?: string; keep?: boolean }
+export interface LocalOptions { replica: number; sets: number; fsync: boolean; dir?: string; keep?: boolean }
 
 /** Start `cairn serve` on a fresh volume under a temp dir, on a random 127.0.0.1 port. */
 export async function startCairn(o: LocalOptions): Promise<Target> {
@@ -33,7 +33,7 @@ export async function startCairn(o: LocalOptions): Promise<Target> {
   const bricks = Array.from({ length: o.replica * o.sets }, (_v, i) => `b${i + 1}`);
   const config = {
     storage: { root: '.' },
-    volume: { id: 'cairn-bench', bricks, replica: o.replica },
+    volume: { id: 'cairn-bench', bricks, replica: o.replica, fsync: o.fsync },
     pipeline: [...DEFAULT_PIPELINE],
     middleware: {
       tempauth: { reseller_prefix: ['AUTH_'], users: [{ account: 'bench', user: 'bench', key: 'bench', groups: ['.admin'] }] },
@@ -57,7 +57,7 @@ export async function startCairn(o: LocalOptions): Promise<Target> {
   }
   return {
     authUrl: `${base}/auth/v1.0`, user: 'bench:bench', key: 'bench',
-    description: `cairn (child pid ${child.pid!}) at ${base}: ${o.sets} replica set${o.sets === 1 ? '' : 's'} × ${o.replica} brick${o.replica === 1 ? '' : 's'}, fsync on`,
+    description: `cairn (child pid ${child.pid!}) at ${base}: ${o.sets} replica set${o.sets === 1 ? '' : 's'} × ${o.replica} brick${o.replica === 1 ? '' : 's'}, fsync ${o.fsync ? 'on' : 'off'}`,
     pid: child.pid!,
     dir,
     async stop() {

@@ -21,6 +21,8 @@ export interface BenchOptions {
   key: string;
   replica: number;
   sets: number;
+  /** false with --no-fsync. */
+  fsync: boolean;
   largeMb: number;
   smallKb: number;
   smallCount: number;
@@ -44,7 +46,7 @@ export async function bench(raw: Record<string, unknown>): Promise<number> {
     progress.note(o.url ? `bench: target ${o.url}` : 'bench: starting cairn on a temporary volume');
     target = o.url
       ? remoteTarget({ authUrl: o.url, user: o.user, key: o.key }, o.dir)
-      : await startCairn({ replica: o.replica, sets: o.sets, ...(o.dir ? { dir: o.dir } : {}), ...(o.keep ? { keep: true } : {}) });
+      : await startCairn({ replica: o.replica, sets: o.sets, fsync: o.fsync, ...(o.dir ? { dir: o.dir } : {}), ...(o.keep ? { keep: true } : {}) });
     const auth = await authenticate(target);
     session = new SwiftSession(auth.storageUrl, auth.token, o.concurrency);
     const meter = target.pid !== undefined ? new RssMeter(target.pid) : undefined;
