@@ -121,6 +121,13 @@ describe('PUT with X-Copy-From', () => {
     expect(res.headers['x-copied-from']).toBe(`${f.container}/odd%20name%20%C3%BC`);
     expect((await get(f.path('odd-copy'))).body.toString()).toBe('odd');
   });
+
+  it('reads X-Copy-From as raw UTF-8 bytes too', async () => {
+    const raw = Buffer.from(`/${f.container}/odd name ü`, 'utf8').toString('latin1');
+    const res = await put(f.path('odd-copy-raw'), '', { 'X-Copy-From': raw });
+    expect(res.status).toBe(201);
+    expect((await get(f.path('odd-copy-raw'))).body.toString()).toBe('odd');
+  });
 });
 
 describe('COPY', () => {

@@ -5,10 +5,13 @@
  * container.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_PIPELINE } from '../helpers/app.js';
+import { BASE_PIPELINE, authToken } from '../helpers/app.js';
 import { api, binaryParser, md5, objectFixture, type ObjectFixture } from '../helpers/objects.js';
 
-const USERS = [{ account: 'test', user: 'tester', key: 'testing', groups: ['.admin'] }];
+const USERS = [
+  { account: 'test', user: 'tester', key: 'testing', groups: ['.admin'] },
+  { account: 'test', user: 'tester3', key: 'testing3', groups: [] },
+];
 const PIPELINE = [...BASE_PIPELINE, 'copy', 'slo', 'dlo'];
 
 let f: ObjectFixture;
@@ -110,6 +113,35 @@ describe('GET and HEAD of a manifest', () => {
     expect((await api(f).post(f.path('posted')).set('X-Auth-Token', f.token)).status).toBe(202);
     const res = await get('posted');
     expect((res.body as Buffer).toString()).toBe('plain');
+  });
+});
+
+describe('names and access', () => {
+  it('reads X-Object-Manifest as raw UTF-8 bytes, percent-encoded or not', async () => {
+    const cont = 'segs ü 日本';
+    expect((await put(`${f.account}/${encodeURIComponent(cont)}`, '')).status).toBe(201);
+    expect((await put(f.path('ü/1', cont), 'AAA')).status).toBe(201);
+    expect((await put(f.path('ü/2', cont), 'BBB')).status).toBe(201);
+    const raw = Buffer.from(`${cont}/ü/`, 'utf8').toString('latin1');
+    expect((await put(f.path('utf8-raw'), '', { 'X-Object-Manifest': raw })).status).toBe(201);
+    expect((await get('utf8-raw')).body.toString()).toBe('AAABBB');
+    expect((await put(f.path('utf8-quoted'), '', { 'X-Object-Manifest': `${encodeURIComponent(cont)}/%C3%BC/` })).status).toBe(201);
+    expect((await get('utf8-quoted')).body.toString()).toBe('AAABBB');
+  });
+
+  it('segment listings and reads carry the client\'s Referer (.r: ACLs)', async () => {
+    const acl = { 'X-Container-Read': '.r:*.example.com,.rlistings' };
+    expect((await put(`${f.account}/ref-segs`, '', acl)).status).toBe(201);
+    expect((await put(`${f.account}/ref-man`, '', acl)).status).toBe(201);
+    expect((await put(f.path('s/1', 'ref-segs'), 'xx')).status).toBe(201);
+    expect((await put(f.path('m', 'ref-man'), '', { 'X-Object-Manifest': 'ref-segs/s/' })).status).toBe(201);
+    const { token } = await authToken(f.t, 'test:tester3', 'testing3');
+    const withRef = await api(f).get(f.path('m', 'ref-man')).set('X-Auth-Token', token)
+      .set('Referer', 'http://blah.example.com').buffer(true).parse(binaryParser);
+    expect(withRef.status).toBe(200);
+    expect(withRef.body.toString()).toBe('xx');
+    const without = await api(f).get(f.path('m', 'ref-man')).set('X-Auth-Token', token);
+    expect(without.status).toBe(403);
   });
 });
 

@@ -31,9 +31,9 @@ import { getParam } from '../params.js';
 import { parseRange, rangesForLength } from '../controllers/object/ranges.js';
 import { numberOption } from './common/options.js';
 import { splitSwiftPath } from './common/swift-path.js';
-import { pyQuote, pyUnquote } from './common/quote.js';
-import { readSmallBody, discardBody, isSuccess } from './common/body.js';
-import { IGNORE_RANGE, callDown, csvAppend, normalizeEtag, withHeaders } from './lo/subrequest.js';
+import { pyQuote } from './common/quote.js';
+import { discardBody, isSuccess } from './common/body.js';
+import { IGNORE_RANGE, callDown, csvAppend, inheritHeaders, readBody, normalizeEtag, unquoteHeader, withHeaders } from './lo/subrequest.js';
 import { ListingIterError, segmentChunks, type ObjectSegment } from './lo/segmented.js';
 import { rateLimited } from './lo/ratelimit.js';
 import { largeObjectResponse } from './lo/respond.js';
@@ -109,7 +109,7 @@ async function getOrHead(req: SwiftRequest, env: DloEnv, version: string, accoun
   const manifest = res.headers['x-object-manifest'];
   if (manifest === undefined) return res;
   discardBody(res.body);
-  return largeObject(req, env, version, account, res.headers, pyUnquote(manifest));
+  return largeObject(req, env, version, account, res.headers, unquoteHeader(manifest));
 }
 
 /** Swift's get_or_head_response. */
@@ -173,8 +173,7 @@ async function listPage(req: SwiftRequest, env: DloEnv, version: string, account
   let query = `prefix=${pyQuote(prefix)}`;
   if (marker) query += `&marker=${pyQuote(marker)}`;
   query += '&format=json';
-  const headers: Record<string, string> = {};
-  if (req.headers['x-auth-token'] !== undefined) headers['x-auth-token'] = req.headers['x-auth-token'];
+  const headers = inheritHeaders(req);
   const res = await callDown(env.next, subrequest(req, {
     method: 'GET', path: `/${version}/${account}/${container}`, query, headers, source: 'DLO',
   }));
@@ -185,7 +184,7 @@ async function listPage(req: SwiftRequest, env: DloEnv, version: string, account
     }
     return { error: res };
   }
-  const parsed: unknown = JSON.parse((await readSmallBody(res, MAX_LISTING_BODY)).toString('utf8'));
+  const parsed: unknown = JSON.parse((await readBody(res, MAX_LISTING_BODY)).toString('utf8'));
   if (!Array.isArray(parsed)) throw new Error('container listing is not a JSON list');
   return { entries: parsed.filter((e): e is ListingEntry => typeof e === 'object' && e !== null && 'name' in e) };
 }

@@ -18,9 +18,9 @@ import type { MiddlewareFactory } from '../../pipeline.js';
 import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
 import { httpError } from '../../errors.js';
 import { isSuccess } from '../common/body.js';
-import { pyQuote, pyUnquote } from '../common/quote.js';
+import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
-import { withPath, withHeaders } from '../lo/subrequest.js';
+import { unquoteHeader, withPath, withHeaders } from '../lo/subrequest.js';
 import { checkAccountFormat, checkPathHeader, handleCopyPut } from './put.js';
 
 const NAME = 'copy';
@@ -49,7 +49,7 @@ async function handleCopy(req: SwiftRequest, next: Handler, maxFileSize: number,
   const changes: Record<string, string | undefined> = { destination: undefined, 'destination-account': undefined };
   let destAccount = account;
   if ('destination-account' in req.headers) {
-    destAccount = checkAccountFormat(pyUnquote(req.headers['destination-account']!));
+    destAccount = checkAccountFormat(unquoteHeader(req.headers['destination-account']!));
     changes['x-copy-from-account'] = pyQuote(account);
   }
   const [destContainer, destObject] = checkPathHeader(req.headers['destination']!, 'Destination');

@@ -25,9 +25,9 @@ import { contentLength } from '../../constraints.js';
 import { getParam, hasParam, withParam } from '../../params.js';
 import { textResponse, discardBody, isSuccess } from '../common/body.js';
 import { isTrue } from '../common/options.js';
-import { pyQuote, pyUnquote } from '../common/quote.js';
+import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
-import { COPY_FROM, callDown, normalizeEtag } from '../lo/subrequest.js';
+import { COPY_FROM, callDown, normalizeEtag, unquoteHeader } from '../lo/subrequest.js';
 
 /** Source headers never copied to the destination: Swift's list, plus what only describes a response. */
 const EXCLUDED = new Set([
@@ -46,7 +46,7 @@ export function checkAccountFormat(name: string): string {
 
 /** Swift's check_path_header(req, name, 2, ...): "/container/object" (percent-decoded) or 412. */
 export function checkPathHeader(value: string, name: string): [string, string] {
-  let hdr = pyUnquote(value);
+  let hdr = unquoteHeader(value);
   if (!hdr.startsWith('/')) hdr = `/${hdr}`;
   const m = /^\/([^/]+)\/(.+)$/s.exec(hdr);
   if (!m) throw httpError(412, `${name} header must be of the form <container name>/<object name>`);
@@ -76,7 +76,7 @@ export async function handleCopyPut(req: SwiftRequest, next: Handler, maxFileSiz
   if (contentLength(req)) return textResponse(400, 'Copy requests require a zero byte body');
   const p = splitSwiftPath(req.path)!;
   const fromAccount = req.headers['x-copy-from-account'];
-  const srcAccount = fromAccount ? checkAccountFormat(pyUnquote(fromAccount)) : p.account;
+  const srcAccount = fromAccount ? checkAccountFormat(unquoteHeader(fromAccount)) : p.account;
   const [srcContainer, srcObject] = checkPathHeader(req.headers['x-copy-from']!, 'X-Copy-From');
   const manifestGet = param(req, 'multipart-manifest') === 'get';
 

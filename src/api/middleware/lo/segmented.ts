@@ -18,8 +18,8 @@ import { Readable } from 'node:stream';
 import type { Handler, ResponseBody, SwiftRequest } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { httpError } from '../../errors.js';
-import { readSmallBody, isSuccess } from '../common/body.js';
-import { callDown, normalizeEtag, responseLength } from './subrequest.js';
+import { isSuccess } from '../common/body.js';
+import { callDown, inheritHeaders, normalizeEtag, readBody, responseLength } from './subrequest.js';
 
 /** A segment is missing or no longer what the manifest says (Swift's SegmentError). */
 export class SegmentError extends Error {
@@ -107,9 +107,7 @@ async function* objectSegmentBytes(o: SegmentedOptions, seg: ObjectSegment): Asy
   const first = seg.firstByte ?? 0;
   const toEnd = seg.lastByte === undefined || (seg.size !== undefined && seg.lastByte === seg.size - 1);
   const ranged = first !== 0 || !toEnd;
-  const headers: Record<string, string> = {};
-  const token = o.req.headers['x-auth-token'];
-  if (token !== undefined) headers['x-auth-token'] = token;
+  const headers = inheritHeaders(o.req);
   if (ranged) headers['range'] = `bytes=${first}-${toEnd ? '' : String(seg.lastByte)}`;
   const sub = subrequest(o.req, { method: 'GET', path: seg.path, query: 'multipart-manifest=get', headers, source: o.source });
   const res = await callDown(o.app, sub);
@@ -169,7 +167,7 @@ function discard(body: ResponseBody | undefined): void {
 async function shortBody(body: ResponseBody | undefined): Promise<string> {
   let text = '';
   try {
-    text = (await readSmallBody({ status: 0, headers: {}, ...(body === undefined ? {} : { body }) }, 4096)).toString('utf8');
+    text = (await readBody({ status: 0, headers: {}, ...(body === undefined ? {} : { body }) }, 4096)).toString('utf8');
   } catch {
     discard(body);
   }

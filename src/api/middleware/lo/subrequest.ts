@@ -10,6 +10,7 @@
 import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
 import { encodePath } from '../../http.js';
 import { reasonPhrase, toSwiftError } from '../../errors.js';
+import { readSmallBody } from '../common/body.js';
 
 /**
  * Comma-separated names of metadata headers holding the etag conditionals must use instead of the
@@ -28,6 +29,37 @@ export const IGNORE_RANGE = 'x-backend-ignore-range-if-metadata-present';
  * hard link when both names land on one brick). Sent only by the copy middleware.
  */
 export const COPY_FROM = 'x-backend-copy-from';
+
+/**
+ * Request headers a subrequest inherits from the client's request (Swift's make_env copies these
+ * from the environ): the Referer matters most, since `.r:` ACLs are judged on it for every segment.
+ */
+const INHERITED = ['x-auth-token', 'referer', 'origin', 'user-agent', 'host', 'x-timestamp', 'x-user-id', 'x-project-id'];
+
+/** The inherited headers of `req`, plus `extra`. */
+export function inheritHeaders(req: SwiftRequest, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of INHERITED) if (req.headers[h] !== undefined) out[h] = req.headers[h];
+  return { ...out, ...extra };
+}
+
+/**
+ * A header value naming something (X-Object-Manifest, X-Copy-From, Destination ...) as Swift reads
+ * it with wsgi_unquote: the raw bytes (Node gives them as latin-1 characters) percent-decoded, then
+ * read as UTF-8.
+ */
+export function unquoteHeader(raw: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    if (raw[i] === '%' && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      bytes.push(raw.charCodeAt(i) & 0xff);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
 
 /** Call the handler below with a subrequest; a thrown Swift or store error becomes its response. */
 export async function callDown(app: Handler, req: SwiftRequest): Promise<SwiftResponse> {
@@ -88,4 +120,19 @@ export function without(headers: Record<string, string>, names: Iterable<string>
   const out = { ...headers };
   for (const n of names) delete out[n];
   return out;
+}
+
+/**
+ * Read a small response body (a manifest, a listing, an error message) of at most `limit` bytes,
+ * then destroy the stream: a stream that ended is not always destroyed (file streams that do not
+ * auto-destroy), and only destruction tells the object controller to close its store reader.
+ */
+export async function readBody(res: SwiftResponse, limit: number): Promise<Buffer> {
+  try {
+    return await readSmallBody(res, limit);
+  } finally {
+    if (res.body !== undefined && typeof res.body !== 'string' && !Buffer.isBuffer(res.body) && !res.body.destroyed) {
+      res.body.destroy();
+    }
+  }
 }

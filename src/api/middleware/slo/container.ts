@@ -6,8 +6,8 @@
  */
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { pyDumps } from '../../pyjson.js';
-import { readSmallBody, isSuccess } from '../common/body.js';
-import { responseLength } from '../lo/subrequest.js';
+import { isSuccess } from '../common/body.js';
+import { responseLength, readBody } from '../lo/subrequest.js';
 import type { SloEnv } from './env.js';
 
 /** listing_formats.MAX_CONTAINER_LISTING_CONTENT_LENGTH. */
@@ -19,7 +19,7 @@ export async function handleContainerListing(req: SwiftRequest, env: SloEnv): Pr
   if (!isSuccess(res.status) || type !== 'application/json' || res.body === undefined) return res;
   const length = typeof res.body === 'string' || Buffer.isBuffer(res.body) ? Buffer.byteLength(res.body) : responseLength(res);
   if (length === undefined || length > MAX_LISTING_LENGTH) return res;
-  const body = await readSmallBody(res, MAX_LISTING_LENGTH);
+  const body = await readBody(res, MAX_LISTING_LENGTH);
   let listing: unknown;
   try {
     listing = JSON.parse(body.toString('utf8'));

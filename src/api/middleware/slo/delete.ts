@@ -12,9 +12,9 @@ import { Readable } from 'node:stream';
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { SwiftHttpError, httpError } from '../../errors.js';
-import { readSmallBody, discardBody, isSuccess } from '../common/body.js';
+import { discardBody, isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { IGNORE_RANGE, callDown, isTrueValue, statusLine } from '../lo/subrequest.js';
+import { IGNORE_RANGE, callDown, inheritHeaders, isTrueValue, statusLine, readBody } from '../lo/subrequest.js';
 import { forEachBounded } from '../lo/pool.js';
 import { getResponseBody, outContentType, type ErrorList } from './bulk-body.js';
 import type { SloEnv } from './env.js';
@@ -103,8 +103,7 @@ async function run(req: SwiftRequest, env: SloEnv, format: string | undefined, v
 }
 
 async function deleteOne(req: SwiftRequest, env: SloEnv, version: string, account: string, name: string): Promise<SwiftResponse> {
-  const headers: Record<string, string> = {};
-  if (req.headers['x-auth-token'] !== undefined) headers['x-auth-token'] = req.headers['x-auth-token'];
+  const headers = inheritHeaders(req);
   const res = await callDown(env.next, subrequest(req, {
     method: 'DELETE', path: `/${version}/${account}/${name.replace(/^\/+/, '')}`, headers, source: 'SLO',
   }));
@@ -147,14 +146,14 @@ async function manifestSegments(req: SwiftRequest, env: SloEnv, version: string,
   // Only the last byte of a non-manifest is worth reading; a manifest comes whole regardless.
   const get = async (ranged: boolean): Promise<SwiftResponse> => callDown(env.next, subrequest(req, {
     method: 'GET', path, query: 'multipart-manifest=get', source: 'SLO',
-    headers: ranged ? { range: 'bytes=-1', [IGNORE_RANGE]: 'x-static-large-object' } : {},
+    headers: inheritHeaders(req, ranged ? { range: 'bytes=-1', [IGNORE_RANGE]: 'x-static-large-object' } : {}),
   }));
   let res = await get(true);
-  let body = isSuccess(res.status) ? await readSmallBody(res, MAX_STORED_MANIFEST) : undefined;
+  let body = isSuccess(res.status) ? await readBody(res, MAX_STORED_MANIFEST) : undefined;
   if (body !== undefined && isTrueValue(res.headers['x-static-large-object']) && body.length === 1) {
     // A backend that ignored X-Backend-Ignore-Range-If-Metadata-Present: read it whole.
     res = await get(false);
-    body = isSuccess(res.status) ? await readSmallBody(res, MAX_STORED_MANIFEST) : undefined;
+    body = isSuccess(res.status) ? await readBody(res, MAX_STORED_MANIFEST) : undefined;
   }
   if (body !== undefined) {
     if (!isTrueValue(res.headers['x-static-large-object'])) throw httpError(400, 'Not an SLO manifest');

@@ -21,9 +21,9 @@ import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { getParam } from '../../params.js';
 import { conditionalStatus, parseHttpDate } from '../../controllers/object/conditional.js';
-import { readSmallBody, discardBody, isSuccess } from '../common/body.js';
+import { discardBody, isSuccess } from '../common/body.js';
 import {
-  ETAG_IS_AT, IGNORE_RANGE, callDown, csvAppend, isTrueValue, withHeaders,
+  ETAG_IS_AT, IGNORE_RANGE, callDown, csvAppend, inheritHeaders, isTrueValue, readBody, withHeaders,
 } from '../lo/subrequest.js';
 import { segmentChunks, type Segment } from '../lo/segmented.js';
 import { rateLimited } from '../lo/ratelimit.js';
@@ -63,8 +63,7 @@ export async function handleGetOrHead(req: SwiftRequest, env: SloEnv, version: s
 
   if (needsRefetch(req, res)) {
     discardBody(res.body);
-    const headers: Record<string, string> = {};
-    if (req.headers['x-auth-token'] !== undefined) headers['x-auth-token'] = req.headers['x-auth-token'];
+    const headers = inheritHeaders(req);
     res = await callDown(env.next, subrequest(req, { method: 'GET', path: req.path, query: req.rawQuery, headers, source: 'SLO' }));
     if (!isTrueValue(res.headers['x-static-large-object'])) {
       // It stopped being a manifest meanwhile: serve whatever is there now, conditions and all.
@@ -98,7 +97,7 @@ function sloHeaders(manifest: Record<string, string>, etag: string, size: number
 
 async function largeObjectAnswer(req: SwiftRequest, env: SloEnv, version: string, account: string,
                                  res: SwiftResponse): Promise<SwiftResponse> {
-  const segments = annotate(parseStoredManifest(await readSmallBody(res, MAX_STORED_MANIFEST)));
+  const segments = annotate(parseStoredManifest(await readBody(res, MAX_STORED_MANIFEST)));
   const computed = computedAttrs(segments);
   const sysEtag = res.headers[SYSMETA_SLO_ETAG];
   const sysSize = res.headers[SYSMETA_SLO_SIZE];
@@ -124,7 +123,7 @@ async function manifestResponse(req: SwiftRequest, res: SwiftResponse): Promise<
     return { ...res, headers: { ...res.headers, 'content-type': 'application/json; charset=utf-8' } };
   }
   // A HEAD has no body to convert: like Swift, it reports the raw form of an empty list.
-  const raw = toRawManifest(parseStoredManifest(await readSmallBody(res, MAX_STORED_MANIFEST)));
+  const raw = toRawManifest(parseStoredManifest(await readBody(res, MAX_STORED_MANIFEST)));
   return {
     ...res,
     headers: { ...res.headers, 'content-length': String(raw.length), etag: createHash('md5').update(raw).digest('hex') },

@@ -7,8 +7,8 @@
  */
 import type { SwiftRequest } from '../../http.js';
 import { subrequest } from '../../http.js';
-import { readSmallBody, isSuccess } from '../common/body.js';
-import { callDown } from '../lo/subrequest.js';
+import { isSuccess } from '../common/body.js';
+import { callDown, inheritHeaders, readBody } from '../lo/subrequest.js';
 import { ListingIterError, type Segment } from '../lo/segmented.js';
 import { annotate, type SloSegment } from './manifest.js';
 import type { SloEnv } from './env.js';
@@ -78,12 +78,11 @@ export class SegmentLister {
     const m = /^\/([^/]+)\/(.+)$/.exec(name);
     if (!m) throw new ListingIterError(`while fetching ${this.req.path}, invalid submanifest path ${name}`);
     const path = `/${this.version}/${this.account}/${m[1]}/${m[2]}`;
-    const headers: Record<string, string> = {};
-    if (this.req.headers['x-auth-token'] !== undefined) headers['x-auth-token'] = this.req.headers['x-auth-token'];
+    const headers = inheritHeaders(this.req);
     const res = await callDown(this.env.next, subrequest(this.req, { method: 'GET', path, headers, source: 'SLO' }));
     let body: Buffer;
     try {
-      body = await readSmallBody(res, MAX_STORED_MANIFEST);
+      body = await readBody(res, MAX_STORED_MANIFEST);
     } catch (err) {
       throw new ListingIterError(`while fetching ${this.req.path}, reading submanifest ${path} failed: ${String(err)}`);
     }

@@ -24,9 +24,9 @@ import { pyDumps } from '../../pyjson.js';
 import { getParam } from '../../params.js';
 import { rangesForLength } from '../../controllers/object/ranges.js';
 import { parseHttpDate } from '../../controllers/object/conditional.js';
-import { readSmallBody, isSuccess } from '../common/body.js';
+import { isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { callDown, isTrueValue, normalizeEtag, responseLength, statusLine } from '../lo/subrequest.js';
+import { callDown, inheritHeaders, isTrueValue, normalizeEtag, responseLength, statusLine, readBody } from '../lo/subrequest.js';
 import { mapBounded } from '../lo/pool.js';
 import { parseManifest, type ManifestEntry, type PathEntry } from './parse.js';
 import { OVERRIDE_ETAG, OVERRIDE_SIZE, SYSMETA_SLO_ETAG, SYSMETA_SLO_SIZE, sloEtag, type StoredSegment } from './manifest.js';
@@ -118,8 +118,7 @@ async function validateAndStore(req: SwiftRequest, env: SloEnv, version: string,
 
 /** HEAD one segment through SLO itself, so a nested SLO reports its large-object size and etag. */
 async function headSegment(req: SwiftRequest, env: SloEnv, version: string, account: string, path: string): Promise<SwiftResponse> {
-  const headers: Record<string, string> = {};
-  if (req.headers['x-auth-token'] !== undefined) headers['x-auth-token'] = req.headers['x-auth-token'];
+  const headers = inheritHeaders(req);
   const sub = subrequest(req, {
     method: 'HEAD', path: `/${version}/${account}/${path.replace(/^\/+/, '')}`, headers, source: 'SLO',
   });
@@ -234,7 +233,7 @@ async function outcomeBody(o: Outcome, format: string): Promise<string> {
     data['Etag'] = o.res.headers['etag'] ?? '';
     data['Last Modified'] = o.res.headers['last-modified'] ?? '';
   }
-  data['Response Body'] = (await readSmallBody(o.res, 64 * 1024)).toString('utf8');
+  data['Response Body'] = (await readBody(o.res, 64 * 1024)).toString('utf8');
   return getResponseBody(format, data, [], 'upload');
 }
 
