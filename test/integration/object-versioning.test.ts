@@ -339,6 +339,37 @@ describe('object_versioning: symlinks', () => {
   });
 });
 
+describe('object_versioning: COPY', () => {
+  it('a COPY onto a versioned object is a new version with the source\'s size and type', async () => {
+    await versioned('cp');
+    expect((await req(app, 'put', 'cp-src')).status).toBe(201);
+    await put('cp-src/s', 'ddddddd', { 'Content-Type': 'text/jibberish04' });
+    const v1 = await put('cp/o', 'ccc', { 'Content-Type': 'text/jibberish02' });
+    const r = await req(app, 'copy', 'cp-src/s', { Destination: 'cp/o' });
+    expect(r.status).toBe(201);
+    const g = await req(app, 'get', 'cp/o');
+    expect(g.text).toBe('ddddddd');
+    expect(g.headers['content-type']).toBe('text/jibberish04');
+    const list = await versions('cp');
+    expect(list.map((i) => [i.is_latest, i.bytes, i.content_type])).toEqual(
+      [[true, 7, 'text/jibberish04'], [false, 3, 'text/jibberish02']]);
+    expect(list[1]!.version_id).toBe(v1);
+    const plain = json(await req(app, 'get', 'cp?format=json')) as Item[];
+    expect(plain.map((i) => [i.name, i.bytes, i.hash])).toEqual([['o', 7, md5('ddddddd')]]);
+  });
+
+  it('COPY of an old version with symlink=get restores a versioned link', async () => {
+    await versioned('cpl');
+    await put('cpl/target', 'target object data', { 'Content-Type': 'text/jibberish01' });
+    const v = await put('cpl/symlink', '', { 'Content-Type': 'application/symlink', 'X-Symlink-Target': 'cpl/target' });
+    await put('cpl/symlink', 'this is not a symlink');
+    const r = await req(app, 'copy', `cpl/symlink?version-id=${v}&symlink=get`, { Destination: 'cpl/symlink' });
+    expect(r.status).toBe(201);
+    expect((await req(app, 'get', 'cpl/symlink')).text).toBe('target object data');
+    expect((await versions('cpl', '&prefix=symlink')).length).toBe(3);
+  });
+});
+
 describe('object_versioning: needs symlink', () => {
   it('refuses to build without the symlink middleware', async () => {
     const { makeApiApp } = await import('../helpers/api-app.js');

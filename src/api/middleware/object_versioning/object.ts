@@ -26,11 +26,14 @@ import {
   ALLOW_RESERVED_NAMES_SYSMETA, SYMLOOP_EXTEND, TGT_ACCT_SYMLINK_HDR, TGT_BYTES_SYSMETA_SYMLINK_HDR,
   TGT_ETAG_SYSMETA_SYMLINK_HDR, TGT_OBJ_SYMLINK_HDR,
 } from '../symlink/headers.js';
-import { getSourceObject, putVersionedObject } from '../versioned_writes/version-copy.js';
+import { copyVersion, headSourceObject } from '../versioned_writes/version-copy.js';
 import { DELETE_MARKER_CONTENT_TYPE, SYSMETA_VERSIONS_SYMLINK, splitVersionFromName, versionsObjectName } from './names.js';
 import { checkResponse, checkWriteAccess, versionsContainerMissing } from './respond.js';
 
 export const SOURCE = 'OV';
+
+/** The copy middleware's server-side copy request header (the PUT then has no body of its own). */
+const COPY_FROM = 'x-backend-copy-from';
 
 /** Where an object request points, and its container's versioning state. */
 export interface VersionedTarget {
@@ -93,21 +96,15 @@ export class ObjectVersioning {
    */
   async copyCurrent(req: SwiftRequest, t: VersionedTarget): Promise<void> {
     await checkWriteAccess(req, this.deps, t.account, t.container, t.object);
-    const got = await getSourceObject(req, this.next, objectPath(t, t.container, t.object), SOURCE,
-                                      this.deps.constraints.max_file_size);
-    if (got.status === 404) {
-      drain(got);
-      return;
-    }
+    const current = objectPath(t, t.container, t.object);
+    const got = await headSourceObject(req, this.next, current, SOURCE, this.deps.constraints.max_file_size);
+    if (got.status === 404) return;
     checkResponse(got);
-    if (got.headers[SYSMETA_VERSIONS_SYMLINK] === 'true') {
-      drain(got);
-      return;
-    }
+    if (got.headers[SYSMETA_VERSIONS_SYMLINK] === 'true') return;
     const ts = parseTimestamp(got.headers['x-timestamp'] ?? '')
       ?? parseTimestamp(String(Date.parse(got.headers['last-modified'] ?? '') / 1000)) ?? now();
     const path = objectPath(t, t.versions, versionsObjectName(t.object, ts.slice(0, 16)));
-    const put = await putVersionedObject(req, this.next, path, got, SOURCE, { [ALLOW_RESERVED_NAMES]: 'true' });
+    const put = await copyVersion(req, this.next, current, path, got, SOURCE, { [ALLOW_RESERVED_NAMES]: 'true' });
     if (put.status === 404) {
       drain(put);
       throw versionsContainerMissing();
@@ -148,26 +145,34 @@ export class ObjectVersioning {
     }
     checkResponse(res);
     drain(res);
-    const bytes = headers['x-object-sysmeta-slo-size'] ?? String(counter.bytes);
-    const contentType = await this.versionContentType(req, t, versionName);
-    return this.putSymlinkToVersion(req, t, versionName, res.headers['etag'] ?? '', bytes, contentType);
+    const { bytes, contentType } = await this.versionFacts(req, t, versionName, counter.bytes);
+    return this.putSymlinkToVersion(req, t, versionName, res.headers['etag'] ?? '',
+                                    headers['x-object-sysmeta-slo-size'] ?? bytes, contentType);
   }
 
   /**
-   * The Content-Type the new version got, without parameters (the link shows it in listings). Swift
-   * reads it off its subrequest after the layers below filled it in; when the client sent none it
-   * is read back from the version.
+   * The new version's size and Content-Type without parameters (the link shows them in listings).
+   * Swift counts the bytes it passed on and reads the type off its subrequest after the layers below
+   * filled it in. Here the version is asked when the request alone cannot tell: no Content-Type
+   * given (it was guessed below), or a server-side copy (the copy middleware's PUT carries no bytes).
    */
-  private async versionContentType(req: SwiftRequest, t: VersionedTarget, versionName: string): Promise<string> {
+  private async versionFacts(req: SwiftRequest, t: VersionedTarget, versionName: string,
+                             counted: number): Promise<{ bytes: string; contentType: string }> {
     const given = req.headers['content-type'];
-    if (given && !isTrue(req.headers['x-detect-content-type'] ?? '')) return given.split(';')[0]!.trim();
+    const copied = req.headers[COPY_FROM] !== undefined;
+    if (given && !copied && !isTrue(req.headers['x-detect-content-type'] ?? '')) {
+      return { bytes: String(counted), contentType: given.split(';')[0]!.trim() };
+    }
     const head = subrequest(req, {
       method: 'HEAD', path: objectPath(t, t.versions, versionName), query: 'symlink=get', source: SOURCE,
       preAuthorized: true, headers: { [ALLOW_RESERVED_NAMES]: 'true' },
     });
     const res = await callBelow(this.next, head);
     drain(res);
-    return (res.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim();
+    return {
+      bytes: copied ? res.headers['content-length'] ?? '0' : String(counted),
+      contentType: (res.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim(),
+    };
   }
 
   /**

@@ -24,7 +24,7 @@ import type { AppDeps } from '../../pipeline.js';
 import { now } from '../../../storage/timestamp.js';
 import { callBelow, drain, isClientError, isSuccess, retarget } from '../common/call-below.js';
 import { versionsNewestFirst } from './legacy-listing.js';
-import { getSourceObject, putVersionedObject } from './version-copy.js';
+import { copyVersion, headSourceObject } from './version-copy.js';
 
 export const DELETE_MARKER_CONTENT_TYPE = 'application/x-deleted;swift_versions_deleted=1';
 const SOURCE = 'VW';
@@ -77,15 +77,13 @@ export class LegacyVersioning {
     const denied = await this.checkWriteAccess(req, t);
     if (denied) return denied;
     const max = this.deps.constraints.max_file_size;
-    const got = await getSourceObject(req, this.next, this.path(t.container, t.object, t), SOURCE, max);
-    if (got.status === 404) {
-      drain(got);
-      return undefined;
-    }
+    const current = this.path(t.container, t.object, t);
+    const got = await headSourceObject(req, this.next, current, SOURCE, max);
+    if (got.status === 404) return undefined;
     checkResponse(got);
     const ts = got.headers['x-timestamp'] ?? String(Date.parse(got.headers['last-modified'] ?? '') / 1000);
     const archived = `${versionsPrefix(t.object)}${internalTs(ts)}`;
-    const put = await putVersionedObject(req, this.next, this.path(t.versions, archived, t), got, SOURCE);
+    const put = await copyVersion(req, this.next, current, this.path(t.versions, archived, t), got, SOURCE);
     checkResponse(put);
     drain(put);
     return undefined;
@@ -117,13 +115,10 @@ export class LegacyVersioning {
   /** Restore `archived` over the object; false when that version has gone meanwhile. */
   private async restore(req: SwiftRequest, t: LegacyTarget, archived: string): Promise<string | false> {
     const getPath = this.path(t.versions, archived, t);
-    const got = await getSourceObject(req, this.next, getPath, SOURCE, this.deps.constraints.max_file_size);
-    if (got.status === 404) {
-      drain(got);
-      return false;
-    }
+    const got = await headSourceObject(req, this.next, getPath, SOURCE, this.deps.constraints.max_file_size);
+    if (got.status === 404) return false;
     checkResponse(got);
-    const put = await putVersionedObject(req, this.next, this.path(t.container, t.object, t), got, SOURCE);
+    const put = await copyVersion(req, this.next, getPath, this.path(t.container, t.object, t), got, SOURCE);
     checkResponse(put);
     drain(put);
     return getPath;
