@@ -81,6 +81,7 @@ describe('cors on actual requests', () => {
       await putObject(a, 'c/o', 'x');
       const r = await request(a.app).get(`${a.accountPath}/c/o`).set('X-Auth-Token', a.token).set('Origin', 'http://any.example');
       expect(r.headers['access-control-allow-origin']).toBe('http://any.example');
+      expect((await request(a.app).get('/info')).body.swift.strict_cors_mode).toBe(false);
     } finally {
       await a.close();
     }

@@ -54,6 +54,8 @@ export const cors: MiddlewareFactory<CorsOptions> = {
     listOption(NAME, 'cors_allow_origin', o.cors_allow_origin);
     listOption(NAME, 'cors_expose_headers', o.cors_expose_headers);
   },
+  // Swift publishes its proxy's strict_cors_mode in the "swift" section of /info.
+  registerInfo(o, info) { info.register('swift', { strict_cors_mode: isTrue(o.strict_cors_mode) }); },
   create(opts, deps) {
     const globalOrigins = listOption(NAME, 'cors_allow_origin', opts.cors_allow_origin);
     const globalExpose = listOption(NAME, 'cors_expose_headers', opts.cors_expose_headers).map((h) => h.toLowerCase());
