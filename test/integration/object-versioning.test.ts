@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGISTRY } from '../../src/api/middleware/registry.js';
 import { getToken } from '../helpers/api-app.js';
 import { json, makeVersioningApp, req, type VApp } from '../helpers/versioning.js';
 
@@ -367,6 +368,29 @@ describe('object_versioning: COPY', () => {
     expect(r.status).toBe(201);
     expect((await req(app, 'get', 'cpl/symlink')).text).toBe('target object data');
     expect((await versions('cpl', '&prefix=symlink')).length).toBe(3);
+  });
+});
+
+describe('object_versioning: large objects', () => {
+  it.skipIf(!REGISTRY.has('slo'))('a manifest PUT is versioned as a manifest and listed with the large object\'s size', async () => {
+    await versioned('slov');
+    expect((await req(app, 'put', 'slo-segs')).status).toBe(201);
+    await put('slo-segs/a', 'a'.repeat(10));
+    await put('slo-segs/b', 'b'.repeat(10));
+    const manifest = JSON.stringify([{ path: '/slo-segs/a' }, { path: '/slo-segs/b' }]);
+    const r = await req(app, 'put', 'slov/big?multipart-manifest=put').send(manifest);
+    expect(r.status).toBe(201);
+    const v = r.headers['x-object-version-id'] as string;
+    expect(v).toMatch(/^\d{10}\.\d{5}$/);
+    const g = await req(app, 'get', 'slov/big');
+    expect(g.text).toBe('a'.repeat(10) + 'b'.repeat(10));
+    expect(g.headers['x-object-version-id']).toBe(v);
+    await put('slov/big', 'small now');
+    const old = await req(app, 'get', `slov/big?version-id=${v}`);
+    expect(old.text).toBe('a'.repeat(10) + 'b'.repeat(10));
+    const list = await versions('slov');
+    expect(list.map((i) => [i.bytes, i.is_latest])).toEqual([[9, true], [20, false]]);
+    expect(list[1]).toHaveProperty('slo_etag');
   });
 });
 

@@ -327,6 +327,30 @@ describe('symlink: COPY', () => {
   });
 });
 
+describe('symlink: links to static large objects', () => {
+  it.skipIf(!REGISTRY.has('slo'))('a link to a manifest serves the large object; a static link records its size and slo_etag', async () => {
+    expect((await req(app, 'put', 'segs')).status).toBe(201);
+    expect((await req(app, 'put', 'segs/a').send('a'.repeat(10))).status).toBe(201);
+    expect((await req(app, 'put', 'segs/b').send('b'.repeat(10))).status).toBe(201);
+    const manifest = JSON.stringify([{ path: '/segs/a' }, { path: '/segs/b' }]);
+    expect((await req(app, 'put', 'segs/man?multipart-manifest=put').send(manifest)).status).toBe(201);
+    await link('to-slo', 'segs/man');
+    const g = await req(app, 'get', 'links/to-slo');
+    expect(g.status).toBe(200);
+    expect(g.text).toBe('a'.repeat(10) + 'b'.repeat(10));
+    const raw = await req(app, 'get', 'segs/man?multipart-manifest=get');
+    const manifestEtag = raw.headers['etag'] as string;
+    const sloEtag = (await req(app, 'head', 'segs/man')).headers['etag'] as string;
+    // The etag a static link names is the manifest's, not the large object's.
+    const wrong = await req(app, 'put', 'links/slo-static-bad', { 'X-Symlink-Target': 'segs/man', 'X-Symlink-Target-Etag': sloEtag });
+    expect(wrong.status).toBe(409);
+    await link('slo-static', 'segs/man', { 'X-Symlink-Target-Etag': manifestEtag });
+    expect((await req(app, 'get', 'links/slo-static')).text).toBe('a'.repeat(10) + 'b'.repeat(10));
+    const items = json(await req(app, 'get', 'links?format=json&prefix=slo-static')) as Array<Record<string, unknown>>;
+    expect(items[0]).toMatchObject({ symlink_bytes: 20, symlink_etag: manifestEtag, slo_etag: sloEtag, hash: MD5_EMPTY });
+  });
+});
+
 describe('symlink: options', () => {
   it('symloop_max is configurable (values below 1 mean the default)', async () => {
     const one = await makeVersioningApp({ symlink: { symloop_max: 1 } });
