@@ -57,7 +57,11 @@ export const listingFormats: MiddlewareFactory<Record<string, never>> = {
       const outType = listingContentType(req);
       const canVary = !hasParam(req, 'format');
       const rawQuery = withParam(req.rawQuery, 'format', 'json');
-      const res = await next({ ...req, rawQuery, query: parseQuery(rawQuery) });
+      // Swift's get_listing_content_type also sets the request's Accept from format= (req.accept =
+      // FORMAT2CONTENT_TYPE[format]), so layers below that answer for themselves (object
+      // versioning's JSON-only ?versions) see what the client asked for.
+      const downHeaders = canVary ? req.headers : { ...req.headers, accept: outType };
+      const res = await next({ ...req, rawQuery, query: parseQuery(rawQuery), headers: downHeaders });
       // A middleware below answered in a format of its own (Swift's swift.format_listing = False).
       if (req.ctx.formatListing === false) return res;
       if (res.status !== 200 && res.status !== 204) return res;
