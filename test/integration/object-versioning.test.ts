@@ -278,12 +278,19 @@ describe('object_versioning: listing parameters', () => {
     expect(list.map((i) => i.subdir ?? i.name)).toEqual(['d/', 'top']);
   });
 
-  it('answers JSON whatever format is asked, 406 when JSON is not acceptable, 400 for bad params', async () => {
-    const xml = await req(app, 'get', 'pages?versions&format=xml');
-    expect(xml.status).toBe(200);
-    expect(xml.headers['content-type']).toMatch(/^application\/json/);
-    expect(Array.isArray(json(xml))).toBe(true);
-    expect((await req(app, 'get', 'pages?versions', { Accept: 'application/xml' })).status).toBe(406);
+  it('answers only JSON: 406 for other formats, 400 for bad params', async () => {
+    const j = await req(app, 'get', 'pages?versions&format=json');
+    expect(j.status).toBe(200);
+    expect(j.headers['content-type']).toMatch(/^application\/json/);
+    const noFormat = await req(app, 'get', 'pages?versions');
+    expect(noFormat.headers['content-type']).toMatch(/^application\/json/);
+    expect(Array.isArray(json(noFormat))).toBe(true);
+    for (const format of ['plain', 'xml']) {
+      expect((await req(app, 'get', `pages?versions&format=${format}`)).status, format).toBe(406);
+    }
+    for (const accept of ['text/plain', 'text/xml', 'application/xml', 'foo/bar']) {
+      expect((await req(app, 'get', 'pages?versions', { Accept: accept })).status, accept).toBe(406);
+    }
     const vm = await req(app, 'get', 'pages?versions&version_marker=1234567890.12345');
     expect(vm.status).toBe(400);
     expect(vm.text).toBe('version_marker param requires marker');
