@@ -269,6 +269,27 @@ describe('object_versioning: listing parameters', () => {
     expect(reversed.map((i) => i.name)).toEqual(['y', 'y', 'x', 'x']);
   });
 
+  it('pages through a null version with version_marker=null', async () => {
+    await versioned('nullpages');
+    const a1 = await put('nullpages/a', 'v1');
+    const b1 = await put('nullpages/b', 'v1');
+    const b2 = await put('nullpages/b', 'v2');
+    expect((await req(app, 'post', 'nullpages', { 'X-Versions-Enabled': 'false' })).status).toBe(204);
+    const r = await req(app, 'put', 'nullpages/b').send('vnull');
+    expect(r.headers['x-object-version-id']).toBeUndefined();
+    expect((await req(app, 'post', 'nullpages', { 'X-Versions-Enabled': 'true' })).status).toBe(204);
+    const c1 = await put('nullpages/c', 'v1');
+    const triple = (l: Item[]) => l.map((i) => [i.name, i.version_id, i.is_latest]);
+    const all = [['a', a1, true], ['b', 'null', true], ['b', b2, false], ['b', b1, false], ['c', c1, true]];
+    expect(triple(await versions('nullpages'))).toEqual(all);
+    expect(triple(await versions('nullpages', '&limit=2'))).toEqual(all.slice(0, 2));
+    expect(triple(await versions('nullpages', '&limit=2&marker=b&version_marker=null'))).toEqual(all.slice(2, 4));
+    expect(triple(await versions('nullpages', `&limit=2&marker=b&version_marker=${b1}`))).toEqual(all.slice(4));
+    // The null version's listing entry has exactly Swift's keys.
+    const nullItem = (await versions('nullpages', '&prefix=b'))[0]!;
+    expect(Object.keys(nullItem).sort()).toEqual(['bytes', 'content_type', 'hash', 'is_latest', 'last_modified', 'name', 'version_id']);
+  });
+
   it('delimiter rolls versions up into subdirs', async () => {
     await versioned('dirs');
     await put('dirs/d/one', '1');
