@@ -14,11 +14,13 @@
  *
  * The streaming object write is in replica-write.ts.
  */
-import type { Brick, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
+import { pipeline } from 'node:stream/promises';
+import type { Brick, BrickWriter, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
 import { dataFileName } from './brick/records.js';
 import { PagedCursor, MergeCursor, type Cursor } from './cursor.js';
-import { BrickUnavailable, Conflict, InsufficientStorage, QuorumNotMet, StoreError } from './errors.js';
+import { BrickUnavailable, Conflict, fromErrno, InsufficientStorage, QuorumNotMet, StoreError } from './errors.js';
 import { dmHash } from './hash.js';
+import { chooseNewest, sameVersion } from './versions.js';
 import { isBrickFailure, Member } from './member.js';
 import { hasQuorum, quorumSize, type QuorumPolicy } from './quorum.js';
 import { LISTING_LIMIT, type ObjectRef, type Timestamp } from './store.js';
@@ -175,6 +177,41 @@ export class ReplicaSet {
   }
 
   /**
+   * Store `record`, a new record of the lookup's newest live version (a POST: same data file), on
+   * every reachable replica as a transaction. Replicas holding the version take the record; replicas
+   * that answered with something older (they missed the PUT) first get the data copied from a holder
+   * and `record` committed with it, so a POST needs a quorum of reachable replicas, not of holders.
+   */
+  async updateVersion(lookup: Lookup, record: ObjectRecord): Promise<number[]> {
+    const holders = this.holders(lookup);
+    const targets = [...lookup.answers.keys()].filter((i) => this.members[i]!.up).sort((a, b) => a - b);
+    const missed = new Map<number, StoreError>();
+    this.members.forEach((_m, i) => { if (!targets.includes(i)) missed.set(i, this.downError(i)); });
+    return this.transact(lookup.ref, record.timestamp, targets, missed, (m, i) => (holders.includes(i)
+      ? m.call((b) => b.putRecord(record))
+      : this.repair(lookup, m, record)));
+  }
+
+  /** Copy the lookup's version data from a holder to `member`, committing `record` (naming that data) there. */
+  private async repair(lookup: Lookup, member: Member, record: ObjectRecord): Promise<void> {
+    const handle = await this.openData(lookup);
+    try {
+      const writer = await member.call((b) => b.createWriter(lookup.ref, record.dataTimestamp), {
+        onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
+      });
+      try {
+        await pipeline(handle.read(), writer.stream);
+        await member.call(() => writer.commit(record));
+      } catch (err) {
+        await writer.abort().catch(() => undefined);
+        throw fromErrno(err, member.id);
+      }
+    } finally {
+      handle.close();
+    }
+  }
+
+  /**
    * Copy the version `source` (held here) to `dst` as version `ts` by hard links on the replicas
    * holding it, then store `record(dataFile)` there. Resolves with the stored record, or undefined
    * when too few replicas could link (the caller then streams a copy; stray links are swept by audit).
@@ -225,12 +262,7 @@ export class ReplicaSet {
       }
     }));
     if (answers.size === 0) throw new QuorumNotMet(1, 0, { cause: errors[0] });
-    let newest: ObjectRecord | undefined;
-    for (const i of [...answers.keys()].sort((a, b) => a - b)) {
-      const r = answers.get(i);
-      // Equal timestamps (split-brain) resolve to the lowest brick position: a stated, symmetric rule.
-      if (r && (!newest || r.timestamp > newest.timestamp)) newest = r;
-    }
+    const newest = chooseNewest([...answers.keys()].sort((a, b) => a - b).map((i) => answers.get(i)));
     return { ref, newest, answers };
   }
 
@@ -239,7 +271,7 @@ export class ReplicaSet {
     const v = lookup.newest;
     if (!v) return [];
     return [...lookup.answers.entries()]
-      .filter(([, r]) => r !== undefined && r.timestamp === v.timestamp && r.dataFile === v.dataFile && r.deleted === v.deleted)
+      .filter(([, r]) => r !== undefined && sameVersion(r, v))
       .map(([i]) => i)
       .sort((a, b) => a - b);
   }
@@ -276,7 +308,7 @@ export class ReplicaSet {
   async noteStale(lookup: Lookup): Promise<void> {
     const v = lookup.newest;
     if (!v) return;
-    const stale = [...lookup.answers.entries()].filter(([, r]) => !r || r.timestamp < v.timestamp).map(([i]) => i);
+    const stale = [...lookup.answers.entries()].filter(([, r]) => !r || !sameVersion(r, v)).map(([i]) => i);
     const holders = this.holders(lookup);
     if (stale.length === 0 || holders.length === 0) return;
     await this.blame(lookup.ref, v.timestamp, holders[0]!, stale);
@@ -311,8 +343,8 @@ export class ReplicaSet {
       nameOf: (r) => r.name,
       reverse: q.reverse,
       pick: (items) => {
-        let newest = items[0]!;
-        for (const r of items) if (r.timestamp > newest.timestamp) newest = r;
+        // Items come in member order, as chooseNewest's tie-break expects.
+        const newest = chooseNewest(items)!;
         return newest.deleted ? undefined : newest;
       },
       dropSource: () => true,

@@ -50,6 +50,11 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
   });
   const none = set.quorumError(candidates, failed);
   if (none) throw none;
+  // As Swift's object server: refuse a write that is not newer before reading its body. (The bricks
+  // check again at commit; this also keeps a refused write from landing on a replica that lacks the
+  // newer version, which would leave two contents under one timestamp.)
+  const { newest } = await set.lookup(ref);
+  if (newest && newest.timestamp >= ts) throw new Conflict(newest.timestamp, ts);
 
   // 2. Pre-op and writers.
   const marked = await set.markAll(ref, ts, candidates, failed);

@@ -195,8 +195,7 @@ export class Volume implements ObjectStore {
     };
     if (typeof opts.deleteAt === 'number') record.deleteAt = opts.deleteAt;
     else delete record.deleteAt;
-    // Only replicas holding this version's data can take a record naming it; the others are blamed.
-    await set.putRecord(record, set.holders(lookup).filter((i) => set.members[i]!.up));
+    await set.updateVersion(lookup, record);
     return toObjectInfo(record);
   }
 

@@ -147,6 +147,35 @@ describe('store faults', () => {
     expect(new Set(blamed)).toEqual(new Set(['doc', 'removed']));
   });
 
+  it('a POST reaches a replica that missed the PUT (its data is copied over) and survives another brick going down', async () => {
+    const r = await rig(3);
+    await putText(r.volume, A, C, 'doc', 'v1');
+    r.faulty[2]!.disappear();
+    await putText(r.volume, A, C, 'doc', 'v2 bytes');
+    r.faulty[2]!.reappear();
+    await sleep(60);
+    r.faulty[0]!.disappear(); // now only brick 1 holds v2; brick 2 holds v1
+    const t = ts();
+    await r.volume.postObject(o('doc'), { timestamp: t, metadata: { 'x-object-meta-k': 'v' } });
+    const onStale = await r.faulty[2]!.getRecord(o('doc'));
+    expect(onStale).toMatchObject({ timestamp: t, size: 8, metadata: { 'x-object-meta-k': 'v' } });
+    expect(await getText(r.volume, A, C, 'doc')).toBe('v2 bytes');
+    const head = await r.volume.headObject(o('doc'));
+    expect(head.metadata).toEqual({ 'x-object-meta-k': 'v' });
+  });
+
+  it('a write refused as not newer leaves nothing behind, even on a replica that lacks the newer version', async () => {
+    const r = await rig(3);
+    r.faulty[2]!.disappear();
+    const current = await putText(r.volume, A, C, 'doc', 'current');
+    r.faulty[2]!.reappear();
+    await sleep(60);
+    await expect(putText(r.volume, A, C, 'doc', 'same timestamp, other bytes', { timestamp: current.timestamp }))
+      .rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await r.faulty[2]!.getRecord(o('doc'))).toBeUndefined();
+    expect(await getText(r.volume, A, C, 'doc')).toBe('current');
+  });
+
   it('a client that aborts mid-PUT leaves no record and no tmp file', async () => {
     const r = await rig(2, 2, { local: true });
     let sent = 0;
