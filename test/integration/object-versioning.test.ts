@@ -269,7 +269,7 @@ describe('object_versioning: listing parameters', () => {
     expect(reversed.map((i) => i.name)).toEqual(['y', 'y', 'x', 'x']);
   });
 
-  it('pages through a null version with version_marker=null', async () => {
+  it('pages through versions with marker/version_marker, a null version included', async () => {
     await versioned('nullpages');
     const a1 = await put('nullpages/a', 'v1');
     const b1 = await put('nullpages/b', 'v1');
@@ -283,8 +283,10 @@ describe('object_versioning: listing parameters', () => {
     const all = [['a', a1, true], ['b', 'null', true], ['b', b2, false], ['b', b1, false], ['c', c1, true]];
     expect(triple(await versions('nullpages'))).toEqual(all);
     expect(triple(await versions('nullpages', '&limit=2'))).toEqual(all.slice(0, 2));
-    expect(triple(await versions('nullpages', '&limit=2&marker=b&version_marker=null'))).toEqual(all.slice(2, 4));
+    expect(triple(await versions('nullpages', `&limit=2&marker=b&version_marker=${b2}`))).toEqual(all.slice(3));
     expect(triple(await versions('nullpages', `&limit=2&marker=b&version_marker=${b1}`))).toEqual(all.slice(4));
+    // Swift 2.30: after the null version the page goes on with the next name, not b's versions.
+    expect(triple(await versions('nullpages', '&limit=2&marker=b&version_marker=null'))).toEqual(all.slice(4));
     // The null version's listing entry has exactly Swift's keys.
     const nullItem = (await versions('nullpages', '&prefix=b'))[0]!;
     expect(Object.keys(nullItem).sort()).toEqual(['bytes', 'content_type', 'hash', 'is_latest', 'last_modified', 'name', 'version_id']);

@@ -30,20 +30,24 @@ type Item = Record<string, unknown>;
 
 export interface ListingTarget { version: string; account: string; container: string; location: string }
 
-/** The hidden listing's marker for the client's marker / version_marker. */
+/**
+ * The hidden listing's marker for the client's marker / version_marker, as Swift 2.30 computes it.
+ * With `version_marker=null` the marker is passed on as the plain name (which sorts after every
+ * hidden name), so the page continues with the next object's entries; later Swift releases start
+ * that page at the name's versions instead.
+ */
 function versionsMarker(req: SwiftRequest): string | undefined {
   const marker = getParam(req, 'marker');
   const versionMarker = getParam(req, 'version_marker');
-  if (marker === undefined) {
-    if (versionMarker !== undefined) throw httpError(400, 'version_marker param requires marker');
-    return undefined;
+  if (versionMarker !== undefined) {
+    if (marker === undefined) throw httpError(400, 'version_marker param requires marker');
+    if (versionMarker === 'null') return marker;
+    const ts = parseVersionId(versionMarker);
+    if (ts === undefined) throw httpError(400, 'invalid version_marker param');
+    return versionsObjectName(marker, ts);
   }
   // ':' sorts after every digit and '.': just past all of marker's versions.
-  if (versionMarker === undefined) return `${versionsObjectPrefix(marker)}:`;
-  if (versionMarker === 'null') return versionsObjectPrefix(marker);
-  const ts = parseVersionId(versionMarker);
-  if (ts === undefined) throw httpError(400, 'invalid version_marker param');
-  return versionsObjectName(marker, ts);
+  return marker === undefined ? undefined : `${versionsObjectPrefix(marker)}:`;
 }
 
 function limitOf(req: SwiftRequest): number {

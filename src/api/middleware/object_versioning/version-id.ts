@@ -106,8 +106,6 @@ async function deleteVersion(ov: ObjectVersioning, req: SwiftRequest, t: Version
 }
 
 async function putVersion(ov: ObjectVersioning, req: SwiftRequest, t: VersionedTarget, id: string): Promise<SwiftResponse> {
-  const chunked = (req.headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked');
-  if (!chunked && req.headers['content-length'] === undefined) throw httpError(411);
   if (await hasBody(req)) {
     throw httpError(400, 'PUT version-id requests require a zero byte body', { 'content-type': 'text/plain' });
   }
