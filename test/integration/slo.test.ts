@@ -381,6 +381,21 @@ describe('listings', () => {
   });
 });
 
+describe('POST to a manifest', () => {
+  it('keeps it a large object, with its listing values', async () => {
+    const c = f.container;
+    expect((await manifestPut('posted', [{ path: `/${c}/seg_a` }, { path: `/${c}/seg_b` }])).status).toBe(201);
+    const post = await api(f).post(f.path('posted')).set('X-Auth-Token', f.token).set('X-Object-Meta-Color', 'red');
+    expect(post.status).toBe(202);
+    const res = await get('posted');
+    expect((res.body as Buffer).equals(Buffer.concat([A, B]))).toBe(true);
+    expect(res.headers['x-object-meta-color']).toBe('red');
+    expect(res.headers['etag']).toBe(`"${sloEtag(md5(A), md5(B))}"`);
+    const listing = await api(f).get(`${f.account}/${c}?format=json&prefix=posted`).set('X-Auth-Token', f.token);
+    expect(listing.body[0]).toMatchObject({ name: 'posted', bytes: 2048, slo_etag: `"${sloEtag(md5(A), md5(B))}"` });
+  });
+});
+
 describe('broken segments', () => {
   beforeAll(async () => {
     for (const n of ['brk_1', 'brk_2']) expect((await put(n, seg('x', 2000))).status).toBe(201);
