@@ -19,16 +19,7 @@ export const makeBrick: BrickFactory = async (spec, volume) => {
     return new MemoryBrick(name);
   }
   if (/^https?:\/\//i.test(spec)) throw new InvalidArgument(`remote bricks are not supported yet: ${spec}`);
-  // Loaded on demand so a memory-only volume never touches SQLite.
-  const { LocalBrick } = await loadLocal();
+  // Loaded on demand so a memory-only volume never loads SQLite.
+  const { LocalBrick } = await import('./brick/local.js');
   return new LocalBrick(resolve(spec), { volumeId: volume.id, fsync: volume.fsync ?? true });
 };
-
-interface LocalBrickModule {
-  LocalBrick: new (dir: string, opts: { id?: string; volumeId: string; fsync?: boolean }) => Brick;
-}
-
-async function loadLocal(): Promise<LocalBrickModule> {
-  const specifier = './brick/local.js';
-  return (await import(specifier)) as LocalBrickModule;
-}

@@ -14,16 +14,15 @@
  *
  * The streaming object write is in replica-write.ts.
  */
-import { pipeline } from 'node:stream/promises';
-import type { Brick, BrickWriter, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
-import { dataFileName } from './brick/records.js';
+import type { Brick, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
 import { PagedCursor, MergeCursor, type Cursor } from './cursor.js';
-import { BrickUnavailable, Conflict, fromErrno, InsufficientStorage, QuorumNotMet, StoreError } from './errors.js';
+import { BrickUnavailable, Conflict, InsufficientStorage, QuorumNotMet, StoreError } from './errors.js';
 import { dmHash } from './hash.js';
 import { chooseNewest, sameVersion } from './versions.js';
-import { isBrickFailure, Member } from './member.js';
+import { isBrickFailure, type Member } from './member.js';
 import { hasQuorum, quorumSize, type QuorumPolicy } from './quorum.js';
 import { LISTING_LIMIT, type ObjectRef, type Timestamp } from './store.js';
+import { linkCopy, updateVersion } from './replica-update.js';
 import { writeObject, type WriteRequest } from './replica-write.js';
 
 export interface ReplicaSetOptions {
@@ -176,73 +175,12 @@ export class ReplicaSet {
     return this.transact(ref, record.timestamp, targets, missed, (m) => m.call((b) => b.putRecord(record)));
   }
 
-  /**
-   * Store `record`, a new record of the lookup's newest live version (a POST: same data file), on
-   * every reachable replica as a transaction. Replicas holding the version take the record; replicas
-   * that answered with something older (they missed the PUT) first get the data copied from a holder
-   * and `record` committed with it, so a POST needs a quorum of reachable replicas, not of holders.
-   */
-  async updateVersion(lookup: Lookup, record: ObjectRecord): Promise<number[]> {
-    const holders = this.holders(lookup);
-    const targets = [...lookup.answers.keys()].filter((i) => this.members[i]!.up).sort((a, b) => a - b);
-    const missed = new Map<number, StoreError>();
-    this.members.forEach((_m, i) => { if (!targets.includes(i)) missed.set(i, this.downError(i)); });
-    return this.transact(lookup.ref, record.timestamp, targets, missed, (m, i) => (holders.includes(i)
-      ? m.call((b) => b.putRecord(record))
-      : this.repair(lookup, m, record)));
-  }
+  /** POST: a new record of the lookup's newest live version on every reachable replica (replica-update.ts). */
+  updateVersion(lookup: Lookup, record: ObjectRecord): Promise<number[]> { return updateVersion(this, lookup, record); }
 
-  /** Copy the lookup's version data from a holder to `member`, committing `record` (naming that data) there. */
-  private async repair(lookup: Lookup, member: Member, record: ObjectRecord): Promise<void> {
-    const handle = await this.openData(lookup);
-    try {
-      const writer = await member.call((b) => b.createWriter(lookup.ref, record.dataTimestamp), {
-        onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
-      });
-      try {
-        await pipeline(handle.read(), writer.stream);
-        await member.call(() => writer.commit(record));
-      } catch (err) {
-        await writer.abort().catch(() => undefined);
-        throw fromErrno(err, member.id);
-      }
-    } finally {
-      handle.close();
-    }
-  }
-
-  /**
-   * Copy the version `source` (held here) to `dst` as version `ts` by hard links on the replicas
-   * holding it, then store `record(dataFile)` there. Resolves with the stored record, or undefined
-   * when too few replicas could link (the caller then streams a copy; stray links are swept by audit).
-   */
-  async linkCopy(source: Lookup, dst: ObjectRef, ts: Timestamp,
-                 describe: (dataFile: string) => ObjectRecord): Promise<ObjectRecord | undefined> {
-    const version = source.newest!;
-    const holders = this.holders(source).filter((i) => this.members[i]!.up);
-    const failed = new Map<number, StoreError>();
-    this.members.forEach((_m, i) => { if (!holders.includes(i)) failed.set(i, this.downError(i)); });
-    const marked = await this.markAll(dst, ts, holders, failed);
-    const linked: number[] = [];
-    await Promise.all(marked.map(async (i) => {
-      try {
-        const made = await this.members[i]!.call((b) => b.linkData(version, dst, ts), { markDown: false });
-        if (made !== undefined) linked.push(i);
-        else failed.set(i, new BrickUnavailable(this.members[i]!.id));
-      } catch (err) {
-        failed.set(i, err as StoreError);
-      }
-    }));
-    linked.sort((a, b) => a - b);
-    if (!this.hasQuorum(linked)) {
-      await this.settleAll(dst, ts, marked, []);
-      return undefined;
-    }
-    const record = describe(dataFileName(dst, ts));
-    const unlinked = new Map(failed);
-    for (const i of marked) if (!linked.includes(i)) unlinked.set(i, failed.get(i) ?? this.downError(i));
-    // The marks were taken by markAll above; transact re-marks (idempotent) and settles.
-    return this.transact(dst, ts, linked, unlinked, (m) => m.call((b) => b.putRecord(record))).then(() => record);
+  /** Server-side copy by hard links within the set (replica-update.ts); undefined when it cannot link. */
+  linkCopy(source: Lookup, dst: ObjectRef, ts: Timestamp, describe: (dataFile: string) => ObjectRecord): Promise<ObjectRecord | undefined> {
+    return linkCopy(this, source, dst, ts, describe);
   }
 
   // -- reads --------------------------------------------------------------------------------------
