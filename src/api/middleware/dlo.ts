@@ -27,13 +27,12 @@ import type { MiddlewareFactory } from '../pipeline.js';
 import type { Handler, SwiftRequest, SwiftResponse } from '../http.js';
 import { subrequest } from '../http.js';
 import { errorResponse, httpError } from '../errors.js';
-import { getParam } from '../params.js';
 import { parseRange, rangesForLength } from '../controllers/object/ranges.js';
 import { numberOption } from './common/options.js';
 import { splitSwiftPath } from './common/swift-path.js';
 import { pyQuote } from './common/quote.js';
 import { discardBody, isSuccess } from './common/body.js';
-import { IGNORE_RANGE, callDown, csvAppend, inheritHeaders, readBody, normalizeEtag, unquoteHeader, withHeaders } from './lo/subrequest.js';
+import { IGNORE_RANGE, callDown, csvAppend, inheritHeaders, queryParam, readBody, normalizeEtag, unquoteHeader, withHeaders } from './lo/subrequest.js';
 import { ListingIterError, segmentChunks, type ObjectSegment } from './lo/segmented.js';
 import { rateLimited } from './lo/ratelimit.js';
 import { largeObjectResponse } from './lo/respond.js';
@@ -75,7 +74,7 @@ export const dlo: MiddlewareFactory<DloOptions> = {
     return (next: Handler): Handler => async (req) => {
       const p = splitSwiftPath(req.path);
       if (!p || !p.container || !p.object) return next(req);
-      if ((req.method === 'GET' || req.method === 'HEAD') && param(req, 'multipart-manifest') !== 'get') {
+      if ((req.method === 'GET' || req.method === 'HEAD') && queryParam(req, 'multipart-manifest') !== 'get') {
         return getOrHead(req, { ...env, next }, p.version, p.account);
       }
       if (req.method === 'PUT') checkManifestHeader(req);
@@ -85,10 +84,6 @@ export const dlo: MiddlewareFactory<DloOptions> = {
 };
 
 interface DloEnv { opts: DloOptions; limit: number; next: Handler }
-
-function param(req: SwiftRequest, name: string): string | undefined {
-  try { return getParam(req, name); } catch { return undefined; }
-}
 
 /** Swift's _validate_x_object_manifest_header. */
 function checkManifestHeader(req: SwiftRequest): void {

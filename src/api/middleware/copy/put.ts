@@ -22,12 +22,12 @@ import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
 import { emptyBody, subrequest } from '../../http.js';
 import { errorResponse, httpError } from '../../errors.js';
 import { contentLength } from '../../constraints.js';
-import { getParam, hasParam, withParam } from '../../params.js';
+import { hasParam, withParam } from '../../params.js';
 import { textResponse, discardBody, isSuccess } from '../common/body.js';
 import { isTrue } from '../common/options.js';
 import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
-import { COPY_FROM, callDown, normalizeEtag, unquoteHeader } from '../lo/subrequest.js';
+import { COPY_FROM, callDown, normalizeEtag, queryParam, unquoteHeader } from '../lo/subrequest.js';
 
 /** Source headers never copied to the destination: Swift's list, plus what only describes a response. */
 const EXCLUDED = new Set([
@@ -68,17 +68,13 @@ function withoutParam(rawQuery: string, name: string): string {
   }).join('&');
 }
 
-function param(req: SwiftRequest, name: string): string | undefined {
-  try { return getParam(req, name); } catch { return undefined; }
-}
-
 export async function handleCopyPut(req: SwiftRequest, next: Handler, maxFileSize: number): Promise<SwiftResponse> {
   if (contentLength(req)) return textResponse(400, 'Copy requests require a zero byte body');
   const p = splitSwiftPath(req.path)!;
   const fromAccount = req.headers['x-copy-from-account'];
   const srcAccount = fromAccount ? checkAccountFormat(unquoteHeader(fromAccount)) : p.account;
   const [srcContainer, srcObject] = checkPathHeader(req.headers['x-copy-from']!, 'X-Copy-From');
-  const manifestGet = param(req, 'multipart-manifest') === 'get';
+  const manifestGet = queryParam(req, 'multipart-manifest') === 'get';
 
   // The source, read as the client would read it (conditions, ranges and query apply to it).
   const getHeaders: Record<string, string> = { ...req.headers, 'x-newest': 'true', 'content-length': '0' };

@@ -11,6 +11,7 @@ import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
 import { encodePath } from '../../http.js';
 import { reasonPhrase, toSwiftError } from '../../errors.js';
 import { readSmallBody } from '../common/body.js';
+import { getParam } from '../../params.js';
 
 /**
  * Comma-separated names of metadata headers holding the etag conditionals must use instead of the
@@ -135,4 +136,12 @@ export async function readBody(res: SwiftResponse, limit: number): Promise<Buffe
       res.body.destroy();
     }
   }
+}
+
+/**
+ * A query parameter as these middlewares read it (Swift's req.params.get): a value that is not
+ * valid UTF-8 simply matches nothing, instead of being the 400 that get_param would answer.
+ */
+export function queryParam(req: SwiftRequest, name: string): string | undefined {
+  try { return getParam(req, name); } catch { return undefined; }
 }

@@ -19,11 +19,10 @@
 import { createHash } from 'node:crypto';
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { subrequest } from '../../http.js';
-import { getParam } from '../../params.js';
 import { conditionalStatus, parseHttpDate } from '../../controllers/object/conditional.js';
 import { discardBody, isSuccess } from '../common/body.js';
 import {
-  ETAG_IS_AT, IGNORE_RANGE, callDown, csvAppend, inheritHeaders, isTrueValue, readBody, withHeaders,
+  ETAG_IS_AT, IGNORE_RANGE, callDown, csvAppend, inheritHeaders, isTrueValue, queryParam, readBody, withHeaders,
 } from '../lo/subrequest.js';
 import { segmentChunks, type Segment } from '../lo/segmented.js';
 import { rateLimited } from '../lo/ratelimit.js';
@@ -38,7 +37,7 @@ import type { SloEnv } from './env.js';
 const MAX_STORED_MANIFEST = 32 * 1024 * 1024;
 
 export async function handleGetOrHead(req: SwiftRequest, env: SloEnv, version: string, account: string): Promise<SwiftResponse> {
-  const manifestGet = getParam(req, 'multipart-manifest') === 'get';
+  const manifestGet = queryParam(req, 'multipart-manifest') === 'get';
   const down = manifestGet ? req : withHeaders(req, {
     [ETAG_IS_AT]: csvAppend(req.headers[ETAG_IS_AT], SYSMETA_SLO_ETAG),
     [IGNORE_RANGE]: csvAppend(req.headers[IGNORE_RANGE], 'x-static-large-object'),
@@ -119,7 +118,7 @@ async function largeObjectAnswer(req: SwiftRequest, env: SloEnv, version: string
 
 /** ?multipart-manifest=get: the manifest as stored (JSON), or as PUT (&format=raw). */
 async function manifestResponse(req: SwiftRequest, res: SwiftResponse): Promise<SwiftResponse> {
-  if (getParam(req, 'format') !== 'raw') {
+  if (queryParam(req, 'format') !== 'raw') {
     return { ...res, headers: { ...res.headers, 'content-type': 'application/json; charset=utf-8' } };
   }
   // A HEAD has no body to convert: like Swift, it reports the raw form of an empty list.

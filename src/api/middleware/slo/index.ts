@@ -24,7 +24,7 @@ import type { MiddlewareFactory } from '../../pipeline.js';
 import { ConfigError } from '../../pipeline.js';
 import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
 import { httpError } from '../../errors.js';
-import { getParam } from '../../params.js';
+import { queryParam as param } from '../lo/subrequest.js';
 import { isTrue, numberOption } from '../common/options.js';
 import { splitSwiftPath } from '../common/swift-path.js';
 import type { SloEnv, SloOptions } from './env.js';
@@ -92,11 +92,6 @@ export const slo: MiddlewareFactory<SloOptions> = {
     };
   },
 };
-
-/** A query parameter as Swift's req.params reads it here (undecodable values simply do not match). */
-function param(req: SwiftRequest, name: string): string | undefined {
-  try { return getParam(req, name); } catch { return undefined; }
-}
 
 async function dispatch(req: SwiftRequest, env: SloEnv): Promise<SwiftResponse> {
   const p = splitSwiftPath(req.path);

@@ -21,12 +21,11 @@ import { subrequest } from '../../http.js';
 import { REASONS, SwiftHttpError, errorResponse, httpError } from '../../errors.js';
 import { contentLength } from '../../constraints.js';
 import { pyDumps } from '../../pyjson.js';
-import { getParam } from '../../params.js';
 import { rangesForLength } from '../../controllers/object/ranges.js';
 import { parseHttpDate } from '../../controllers/object/conditional.js';
 import { isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { callDown, inheritHeaders, isTrueValue, normalizeEtag, responseLength, statusLine, readBody } from '../lo/subrequest.js';
+import { callDown, inheritHeaders, isTrueValue, normalizeEtag, queryParam, responseLength, statusLine, readBody } from '../lo/subrequest.js';
 import { mapBounded } from '../lo/pool.js';
 import { parseManifest, type ManifestEntry, type PathEntry } from './parse.js';
 import { OVERRIDE_ETAG, OVERRIDE_SIZE, SYSMETA_SLO_ETAG, SYSMETA_SLO_SIZE, sloEtag, type StoredSegment } from './manifest.js';
@@ -55,7 +54,7 @@ export async function handleManifestPut(req: SwiftRequest, env: SloEnv, version:
   }
   const format = outContentType(req.headers['accept'], 'text/plain') ?? 'text/plain';
 
-  if (!isTrueValue(getParam(req, 'heartbeat'))) {
+  if (!isTrueValue(queryParam(req, 'heartbeat'))) {
     const outcome = await validateAndStore(req, env, version, account, entries);
     if (outcome.kind === 'problems') {
       const body = getResponseBody(format, {}, outcome.problems, 'upload');
