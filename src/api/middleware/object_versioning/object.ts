@@ -193,9 +193,10 @@ export class ObjectVersioning {
     headers[SYMLOOP_EXTEND] = 'true';
     headers[ALLOW_RESERVED_NAMES_SYSMETA] = 'true';
     headers[ALLOW_RESERVED_NAMES] = 'true';
+    // A client's X-Symlink-Target-Etag stays: the link is then checked (and recorded) against the
+    // final target through the version, which is itself a static link (Swift keeps it too).
     for (const h of ['etag', 'x-if-delete-at', TGT_ACCT_SYMLINK_HDR, 'x-object-manifest', 'x-static-large-object',
-                     'x-object-sysmeta-slo-etag', 'x-object-sysmeta-slo-size', 'x-symlink-target-etag',
-                     'x-symlink-target-bytes', 'x-detect-content-type']) delete headers[h];
+                     'x-object-sysmeta-slo-etag', 'x-object-sysmeta-slo-size']) delete headers[h];
     const link = withoutBody({ ...req, method: 'PUT', headers });
     const res = await this.next(link);
     const version = splitVersionFromName(versionName).version!;
