@@ -10,7 +10,8 @@
  * Pipeline position: after auth and copy (Swift: ... tempauth, copy, container-quotas ...).
  */
 import type { MiddlewareFactory } from '../pipeline.js';
-import type { Handler, SwiftRequest, SwiftResponse } from '../http.js';
+import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from '../http.js';
+import { discardBody } from './common/body.js';
 import { errorResponse } from '../errors.js';
 import { getContainerInfo } from '../info-cache.js';
 import type { ContainerInfo } from '../../storage/store.js';
@@ -28,6 +29,24 @@ async function overQuota(req: SwiftRequest, info: ContainerInfo): Promise<SwiftR
     if (denied) return denied;
   }
   return errorResponse(413, 'Upload exceeds quota.');
+}
+
+/**
+ * The container's bytes as the rest of the pipeline reports them (Swift's get_container_info is a
+ * HEAD through the layers below): object versioning adds its hidden versions, as Swift counts
+ * them against the quota. undefined when the HEAD does not say.
+ */
+async function bytesUsedBelow(req: SwiftRequest, next: Handler, account: string, container: string): Promise<number | undefined> {
+  let res: SwiftResponse;
+  try {
+    res = await next(subrequest(req, { method: 'HEAD', path: `/${splitSwiftPath(req.path)!.version}/${account}/${container}`,
+                                       source: 'CQ', preAuthorized: true }));
+  } catch {
+    return undefined;
+  }
+  discardBody(res.body);
+  const used = res.headers['x-container-bytes-used'];
+  return res.status >= 200 && res.status < 300 && used !== undefined && DIGITS.test(used) ? Number(used) : undefined;
 }
 
 export const containerQuotas: MiddlewareFactory<Record<string, never>> = {
@@ -51,7 +70,8 @@ export const containerQuotas: MiddlewareFactory<Record<string, never>> = {
       const quotaBytes = info.metadata['x-container-meta-quota-bytes'];
       if (quotaBytes !== undefined && DIGITS.test(quotaBytes)) {
         const length = Number(req.headers['content-length'] ?? '0') || 0;
-        if (Number(quotaBytes) < info.bytesUsed + length) return overQuota(req, info);
+        const used = (await bytesUsedBelow(req, next, sp.account, sp.container)) ?? info.bytesUsed;
+        if (Number(quotaBytes) < used + length) return overQuota(req, info);
       }
       const quotaCount = info.metadata['x-container-meta-quota-count'];
       if (quotaCount !== undefined && DIGITS.test(quotaCount)) {
