@@ -1,6 +1,6 @@
 /**
  * Apps and request helpers for the symlink and versioning integration tests: Swift's pipeline order
- * (`... copy slo dlo versioned_writes symlink`) over a fresh volume, as test:tester.
+ * (`... copy container-quotas slo dlo versioned_writes symlink`) over a fresh volume, as test:tester.
  */
 import request from 'supertest';
 import type { Config } from '../../src/config.js';
@@ -12,7 +12,7 @@ export interface VApp extends ApiTestApp { token: string; account: string; accou
 
 const ORDER = [
   'catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'listing_formats', 'tempauth',
-  'copy', 'slo', 'dlo', 'versioned_writes', 'symlink',
+  'copy', 'container-quotas', 'slo', 'dlo', 'versioned_writes', 'symlink',
 ];
 
 /** An app with the versioning/symlink part of Swift's pipeline (middlewares not yet registered are skipped). */

@@ -370,6 +370,32 @@ describe('object_versioning: symlinks', () => {
   });
 });
 
+describe('object_versioning: static links and quotas', () => {
+  it('a static link written to a versioned container is versioned and still checked', async () => {
+    await versioned('stl');
+    const t = await req(app, 'put', 'stl/target').set('Content-Type', 'text/jibberish01').send('target object data');
+    const etag = t.headers['etag'] as string;
+    const r = await req(app, 'put', 'stl/link', { 'X-Symlink-Target': 'stl/target', 'X-Symlink-Target-Etag': etag });
+    expect(r.status, r.text).toBe(201);
+    expect((await req(app, 'get', 'stl/link')).text).toBe('target object data');
+    const list = await versions('stl', '&prefix=link');
+    expect(list.map((i) => [i.bytes, i.content_type, i.is_latest])).toEqual([[0, 'text/jibberish01', true]]);
+    await put('stl/target', 'updated target data', { 'Content-Type': 'text/jibberish02' });
+    expect((await req(app, 'get', 'stl/link')).status).toBe(409);
+  });
+
+  it.skipIf(!REGISTRY.has('container-quotas'))('versions count against the container\'s byte quota', async () => {
+    await versioned('quota');
+    await put('quota/o', 'aaaaa');
+    await put('quota/o', 'bbbbb');
+    expect((await req(app, 'post', 'quota', { 'X-Container-Meta-Quota-Bytes': '10' })).status).toBe(204);
+    const r = await req(app, 'put', 'quota/o').send('ccccc');
+    expect(r.status).toBe(413);
+    expect(r.text).toBe('Upload exceeds quota.');
+    expect((await req(app, 'get', 'quota/o')).text).toBe('bbbbb');
+  });
+});
+
 describe('object_versioning: COPY', () => {
   it('a COPY onto a versioned object is a new version with the source\'s size and type', async () => {
     await versioned('cp');
