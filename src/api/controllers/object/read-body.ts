@@ -20,7 +20,9 @@ export function closeOnce(reader: ObjectReader): () => void {
 /** The whole object, or one half-open range of it. */
 export function rangeBody(reader: ObjectReader, close: () => void, range?: ResolvedRange): Readable {
   const stream = range === undefined ? reader.read() : reader.read({ start: range.start, end: range.stop - 1 });
-  // 'close' follows both 'end' (autoDestroy) and destroy(), so the reader is closed either way.
+  // Brick streams may not auto-destroy at their end (they share a pinned file handle), so release the
+  // reader on 'end' as well as on 'close' (destroy, client gone).
+  stream.once('end', close);
   stream.once('close', close);
   return stream;
 }
