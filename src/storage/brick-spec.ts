@@ -1,7 +1,8 @@
 /**
  * Brick spec strings of a VolumeSpec to Brick objects:
  * - `memory:NAME`: a MemoryBrick with id NAME (tests, throwaway volumes);
- * - `http://…` / `https://…`: a remote brick server (not implemented yet: refused);
+ * - `http://host:port/NAME` / `https://…`: brick NAME of a brick server (`cairn brick`), a RemoteBrick
+ *   authenticated with the volume's `secret`;
  * - anything else: a local directory, served by LocalBrick (created on first open).
  */
 import { resolve } from 'node:path';
@@ -18,7 +19,12 @@ export const makeBrick: BrickFactory = async (spec, volume) => {
     if (name === '') throw new InvalidArgument(`memory brick needs a name: ${spec}`);
     return new MemoryBrick(name);
   }
-  if (/^https?:\/\//i.test(spec)) throw new InvalidArgument(`remote bricks are not supported yet: ${spec}`);
+  if (/^https?:\/\//i.test(spec)) {
+    if (!volume.secret) throw new InvalidArgument(`remote brick ${spec} needs the volume's shared secret (volume.secret)`);
+    // Loaded on demand so volumes without remote bricks never load the HTTP client.
+    const { RemoteBrick } = await import('./brick/remote.js');
+    return new RemoteBrick(spec, { secret: volume.secret, volumeId: volume.id, callTimeoutMs: volume.writeTimeoutMs ?? 30_000 });
+  }
   // Loaded on demand so a memory-only volume never loads SQLite.
   const { LocalBrick } = await import('./brick/local.js');
   return new LocalBrick(resolve(spec), { volumeId: volume.id, fsync: volume.fsync ?? true });

@@ -305,4 +305,6 @@ export interface VolumeSpec {
   minFreeDiskPercent?: number;
   /** fsync data files and the index on commit (default true; Swift's durability). */
   fsync?: boolean;
+  /** Shared secret authenticating the gateway to brick servers (required for `http://host:port/brick` bricks). */
+  secret?: string;
 }

@@ -1,0 +1,125 @@
+/**
+ * The brick server's routes (the table is in src/storage/brick/remote-protocol.ts). Called only for
+ * authenticated requests, with the volume id the request named; every brick route checks that volume
+ * against the brick's own (ServedBrick.forVolume) before touching anything.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { NOT_FOUND, WireFailure } from '../storage/brick/remote-errors.js';
+import { CALL_OPS, ID_RE, type CallOp } from '../storage/brick/remote-protocol.js';
+import { InvalidArgument, RangeNotSatisfiable } from '../storage/errors.js';
+import type { ByteRange } from '../storage/store.js';
+import { validRange } from '../storage/brick/streams.js';
+import { args, CALLS } from './calls.js';
+import { readJson, sendJson } from './http-io.js';
+import type { ServedBrick } from './served-brick.js';
+
+export interface RouteContext {
+  bricks: ReadonlyMap<string, ServedBrick>;
+  /** The volume id the (authenticated) request named. */
+  volume: string;
+}
+
+const notFound = (what: string): WireFailure => new WireFailure(NOT_FOUND, what);
+
+export async function route(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?', 1)[0]!;
+  const method = req.method ?? 'GET';
+  if (path === '/v1/health' && method === 'GET') {
+    sendJson(res, 200, { bricks: [...ctx.bricks.values()].map((b) => b.describe()) });
+    return;
+  }
+  const m = /^\/v1\/b\/([^/]+)\/(call|writers|handles)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path);
+  if (!m) throw notFound(`no route ${method} ${path}`);
+  const [, name, kind, sub, action] = m as unknown as [string, string, string, string | undefined, string | undefined];
+  const served = ctx.bricks.get(name);
+  if (!served) {
+    throw new WireFailure(NOT_FOUND, `this server serves no brick named ${JSON.stringify(name)} (it serves ${[...ctx.bricks.keys()].join(', ')})`);
+  }
+  if (kind === 'call') return call(ctx, served, sub, method, req, res);
+  if (sub !== undefined && !ID_RE.test(sub)) throw notFound(`malformed id ${JSON.stringify(sub)}`);
+  if (kind === 'writers') return writers(ctx, served, sub, action, method, req, res);
+  return handles(ctx, served, sub, action, method, req, res);
+}
+
+async function call(ctx: RouteContext, served: ServedBrick, op: string | undefined, method: string,
+                    req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (method !== 'POST' || op === undefined || !(CALL_OPS as readonly string[]).includes(op)) throw notFound(`no call ${method} ${String(op)}`);
+  const a = await readJson(req);
+  const brick = await served.forVolume(ctx.volume);
+  const value = op === 'open' ? served.identity(brick) : await CALLS[op as Exclude<CallOp, 'open'>](brick, a);
+  sendJson(res, 200, value === undefined ? {} : { value });
+}
+
+async function writers(ctx: RouteContext, served: ServedBrick, id: string | undefined, action: string | undefined,
+                       method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (id === undefined && method === 'POST') {
+    const a = await readJson(req);
+    const brick = await served.forVolume(ctx.volume);
+    const writer = await brick.createWriter(args.ref(a, 'ref'), args.str(a, 'timestamp'));
+    sendJson(res, 200, { value: { id: served.writers.add(writer), dataFile: writer.dataFile } });
+    return;
+  }
+  if (id !== undefined && action === undefined && method === 'PUT') {
+    await served.forVolume(ctx.volume);
+    await served.writers.upload(id, req);
+    sendJson(res, 200, {});
+    return;
+  }
+  if (id !== undefined && action === 'commit' && method === 'POST') {
+    const a = await readJson(req);
+    await served.forVolume(ctx.volume);
+    await served.writers.commit(id, args.record(a, 'record'));
+    sendJson(res, 200, {});
+    return;
+  }
+  if (id !== undefined && action === 'abort' && method === 'POST') {
+    await readJson(req);
+    await served.forVolume(ctx.volume);
+    await served.writers.abort(id);
+    sendJson(res, 200, {});
+    return;
+  }
+  throw notFound(`no route ${method} writers/${id ?? ''}/${action ?? ''}`);
+}
+
+async function handles(ctx: RouteContext, served: ServedBrick, id: string | undefined, action: string | undefined,
+                       method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (id === undefined && method === 'POST') {
+    const a = await readJson(req);
+    const brick = await served.forVolume(ctx.volume);
+    const handle = await brick.openData(args.record(a, 'record'));
+    sendJson(res, 200, { value: { id: served.handles.add(handle), size: handle.size } });
+    return;
+  }
+  if (id !== undefined && action === undefined && method === 'GET') {
+    await served.forVolume(ctx.volume);
+    const size = served.handles.sizeOf(id);
+    const range = parseRange(req.headers.range, size);
+    const length = range ? range.end - range.start + 1 : size;
+    res.writeHead(range ? 206 : 200, {
+      'content-type': 'application/octet-stream',
+      'content-length': length,
+      ...(range ? { 'content-range': `bytes ${range.start}-${range.end}/${size}` } : {}),
+    });
+    await served.handles.read(id, range, res);
+    return;
+  }
+  if (id !== undefined && action === 'close' && method === 'POST') {
+    await readJson(req);
+    await served.forVolume(ctx.volume);
+    served.handles.close(id);
+    sendJson(res, 200, {});
+    return;
+  }
+  throw notFound(`no route ${method} handles/${id ?? ''}/${action ?? ''}`);
+}
+
+/** `bytes=S-E` (already resolved by the gateway), or undefined for the whole file. */
+function parseRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d{1,16})-(\d{1,16})$/.exec(header.trim());
+  if (!m) throw new InvalidArgument(`Range must be "bytes=START-END", got ${JSON.stringify(header)}`);
+  const range = { start: Number(m[1]), end: Number(m[2]) };
+  if (!validRange(range, size)) throw new RangeNotSatisfiable(size);
+  return range;
+}

@@ -1,0 +1,175 @@
+/**
+ * The HTTP side of RemoteBrick: one undici Pool per brick server (shared by every RemoteBrick of that
+ * server in the process, reference-counted), keep-alive connections, signed requests, and the mapping
+ * of every failure to a StoreError:
+ *
+ * - a JSON error from the brick server -> the StoreError it encodes (remote-errors.ts);
+ * - connection refused/reset, a socket dying mid-body, an unexpected answer -> BrickUnavailable;
+ * - a call that outlives `callTimeoutMs` -> Timeout (the request is aborted, not left running);
+ * - a call on a closed brick -> BrickUnavailable.
+ *
+ * Timeouts: JSON calls are bounded as a whole by `callTimeoutMs` (an AbortSignal). Streams are bounded
+ * by undici's body timeout (idle time between chunks; a stream paused by backpressure is not idle) and
+ * by the headers timeout (an upload whose server stops reading, or answers nothing after the last byte).
+ */
+import type { Readable } from 'node:stream';
+import { Pool, type Dispatcher } from 'undici';
+import { BrickUnavailable, StoreError, Timeout } from '../errors.js';
+import { authHeaders } from './remote-auth.js';
+import { fromWire } from './remote-errors.js';
+
+export interface RemoteClientOptions {
+  /** The volume's shared secret (at least 16 characters). */
+  secret: string;
+  /** Sent with every request; the brick server refuses a brick of another volume. */
+  volumeId: string;
+  /** Bound on a whole JSON call (default 30000 ms). */
+  callTimeoutMs?: number;
+  /** Bound on opening a TCP connection (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** Longest silence inside a streamed body that is not paused by backpressure (default 30000 ms). */
+  bodyTimeoutMs?: number;
+}
+
+interface SharedPool { pool: Pool; refs: number }
+
+/** Pools by origin: bricks of one server share its connections (MinIO keeps one client per node too). */
+const pools = new Map<string, SharedPool>();
+
+function acquire(origin: string, o: Required<RemoteClientOptions>): Pool {
+  let shared = pools.get(origin);
+  if (!shared) {
+    shared = {
+      pool: new Pool(origin, {
+        // No cap: every streaming upload holds a connection for its whole length, and a capped pool
+        // would queue one replica's upload behind others while the FanOut waits on it.
+        connections: null,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 60_000,
+        headersTimeout: o.callTimeoutMs,
+        bodyTimeout: o.bodyTimeoutMs,
+        connectTimeout: o.connectTimeoutMs,
+      }),
+      refs: 0,
+    };
+    pools.set(origin, shared);
+  }
+  shared.refs++;
+  return shared.pool;
+}
+
+async function release(origin: string): Promise<void> {
+  const shared = pools.get(origin);
+  if (!shared || --shared.refs > 0) return;
+  pools.delete(origin);
+  await shared.pool.destroy().catch(() => undefined);
+}
+
+export interface SendOptions {
+  method: Dispatcher.HttpMethod;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer | Readable;
+  /** Aborts the request (and its response body); merged with the client's close signal. */
+  signal?: AbortSignal;
+  headersTimeout?: number;
+}
+
+/**
+ * One RemoteBrick's connection to its brick server: `open` takes a reference on the shared pool,
+ * `close` aborts this brick's requests in flight and drops the reference.
+ */
+export class RemoteClient {
+  readonly opts: Required<RemoteClientOptions>;
+  private pool: Pool | undefined;
+  private closing = new AbortController();
+
+  /** `brickId` names the brick in errors (it changes once the brick's identity is known). */
+  constructor(readonly origin: string, opts: RemoteClientOptions, private readonly brickId: () => string) {
+    this.opts = { callTimeoutMs: 30_000, connectTimeoutMs: 5_000, bodyTimeoutMs: 30_000, ...opts };
+  }
+
+  get isOpen(): boolean { return this.pool !== undefined; }
+
+  open(): void {
+    if (this.pool) return;
+    this.closing = new AbortController();
+    this.pool = acquire(this.origin, this.opts);
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool) return;
+    this.pool = undefined;
+    this.closing.abort(new BrickUnavailable(this.brickId(), { cause: new Error('brick closed') }));
+    await release(this.origin);
+  }
+
+  /** BrickUnavailable for a brick that is not open. */
+  closedError(): BrickUnavailable {
+    return new BrickUnavailable(this.brickId(), { cause: new Error('brick is not open') });
+  }
+
+  /**
+   * Send a signed request. Resolves with the response whatever its status (the caller reads or dumps
+   * the body); rejects with a StoreError when no response arrives.
+   */
+  async send(o: SendOptions): Promise<Dispatcher.ResponseData> {
+    const pool = this.pool;
+    if (!pool) throw this.closedError();
+    const signal = o.signal ? AbortSignal.any([o.signal, this.closing.signal]) : this.closing.signal;
+    try {
+      return await pool.request({
+        method: o.method,
+        path: o.path,
+        headers: { ...o.headers, ...authHeaders(this.opts.secret, o.method, o.path, this.opts.volumeId) },
+        ...(o.body !== undefined ? { body: o.body } : {}),
+        signal,
+        ...(o.headersTimeout !== undefined ? { headersTimeout: o.headersTimeout } : {}),
+      });
+    } catch (err) {
+      throw this.failure(err, signal);
+    }
+  }
+
+  /** A JSON call: POST `body`, resolve with the answer's `value`, reject with the StoreError it encodes. */
+  async call<T>(path: string, body: unknown = {}): Promise<T> {
+    const signal = AbortSignal.timeout(this.opts.callTimeoutMs);
+    const res = await this.send({
+      method: 'POST', path, signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    try {
+      if (res.statusCode !== 200) throw await this.errorOf(res);
+      const answer = (await res.body.json()) as { value?: T };
+      return answer.value as T;
+    } catch (err) {
+      throw this.failure(err, signal);
+    }
+  }
+
+  /** The StoreError of a non-2xx response (reads its small JSON body). */
+  async errorOf(res: Dispatcher.ResponseData): Promise<StoreError> {
+    let body: unknown;
+    try {
+      const type = String(res.headers['content-type'] ?? '');
+      const length = Number(res.headers['content-length'] ?? NaN);
+      // Only our own small JSON errors are read; anything else (a proxy's page, say) is just dropped.
+      if (type.startsWith('application/json') && length < 65536) body = await res.body.json();
+      else await res.body.dump();
+    } catch {
+      body = undefined;
+    }
+    return fromWire(body, this.brickId(), res.statusCode);
+  }
+
+  /** Any error on the way to or from the brick server, as a StoreError. */
+  failure(err: unknown, signal?: AbortSignal): StoreError {
+    if (err instanceof StoreError) return err;
+    const reason: unknown = signal?.aborted ? signal.reason : undefined;
+    if (reason instanceof StoreError) return reason;
+    if (reason instanceof DOMException && reason.name === 'TimeoutError') {
+      return new Timeout(`brick ${this.brickId()} did not answer within ${this.opts.callTimeoutMs} ms`, { cause: err });
+    }
+    return new BrickUnavailable(this.brickId(), { cause: err });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * RemoteDataHandle: an open data file on a brick server. The server opened the file when the handle
+ * was made and keeps that descriptor under the handle id, so the version stays readable even if a
+ * newer write or a delete unlinks it meanwhile (the local contract: "pinned even if superseded").
+ * `read` streams a range over HTTP (a `Range` header); `close` releases the pin. A handle the gateway
+ * forgets to close is released by the server after an idle timeout.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { InvalidArgument, RangeNotSatisfiable } from '../errors.js';
+import type { ByteRange } from '../store.js';
+import type { DataHandle } from './brick.js';
+import type { RemoteClient } from './remote-client.js';
+import { paths } from './remote-protocol.js';
+import { failedStream, validRange } from './streams.js';
+
+export class RemoteDataHandle implements DataHandle {
+  private closed = false;
+
+  constructor(private readonly client: RemoteClient, private readonly brick: string,
+              private readonly id: string, readonly size: number) {}
+
+  /** Stream the whole file or an inclusive range; errors (as StoreErrors) reach the reader. */
+  read(range?: ByteRange): Readable {
+    if (this.closed) return failedStream(new InvalidArgument('data handle is closed'));
+    if (range && !validRange(range, this.size)) return failedStream(new RangeNotSatisfiable(this.size));
+    const out = new PassThrough({ highWaterMark: 64 * 1024 });
+    const cancel = new AbortController();
+    // The reader went away before the end: stop the transfer instead of letting the server keep sending.
+    out.once('close', () => { if (!out.readableEnded) cancel.abort(); });
+    void this.fetch(range, out, cancel.signal);
+    return out;
+  }
+
+  private async fetch(range: ByteRange | undefined, out: PassThrough, signal: AbortSignal): Promise<void> {
+    try {
+      const res = await this.client.send({
+        method: 'GET', path: paths.handle(this.brick, this.id), signal,
+        ...(range ? { headers: { range: `bytes=${range.start}-${range.end}` } } : {}),
+      });
+      if (res.statusCode !== 200 && res.statusCode !== 206) throw await this.client.errorOf(res);
+      // undici checks the body against Content-Length: a server dying mid-file is an error, not a short read.
+      await pipeline(res.body, out);
+    } catch (err) {
+      if (!out.destroyed) out.destroy(this.client.failure(err, signal));
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.client.isOpen) return; // the brick was closed: the server's idle sweep releases the pin
+    void this.client.call(paths.release(this.brick, this.id)).catch(() => undefined);
+  }
+}

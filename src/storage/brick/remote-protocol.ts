@@ -1,0 +1,64 @@
+/**
+ * The brick server's HTTP protocol, shared by RemoteBrick (the client) and src/brickd/ (the server).
+ * One place for paths and names, so the two sides cannot drift apart.
+ *
+ *   POST   /v1/b/<brick>/call/<op>             JSON {args} -> JSON {value}   (records, index and marks)
+ *   POST   /v1/b/<brick>/writers               JSON {ref, timestamp} -> {id, dataFile}
+ *   PUT    /v1/b/<brick>/writers/<id>          streamed body (the object's bytes) -> {}
+ *   POST   /v1/b/<brick>/writers/<id>/commit   JSON {record} -> {}
+ *   POST   /v1/b/<brick>/writers/<id>/abort    -> {}
+ *   POST   /v1/b/<brick>/handles               JSON {record} -> {id, size}   (the version is pinned)
+ *   GET    /v1/b/<brick>/handles/<id>          Range: bytes=S-E -> streamed bytes (200 or 206)
+ *   POST   /v1/b/<brick>/handles/<id>/close    -> {}                         (releases the pin)
+ *   GET    /v1/health                          -> {bricks: [{name, volumeId?, health?}]}
+ *
+ * Every request is authenticated (remote-auth.ts) and names its volume; every failure is a JSON error
+ * (remote-errors.ts). A `value` missing from a call's answer means `undefined`.
+ */
+
+/** Brick names appear in URLs and on the brick server's command line: keep them plain. */
+export const BRICK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Writer and handle ids (UUIDs made by the server). */
+export const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The Brick operations carried as JSON calls (the streaming ones have their own routes). */
+export const CALL_OPS = [
+  'open', 'health', 'putRecord', 'getRecord', 'linkData', 'listObjects', 'scanObjects', 'listExpired',
+  'containerUsage', 'accountUsage', 'mergeAccount', 'getAccount', 'mergeContainer', 'getContainer', 'listContainers',
+  'markDirty', 'settle', 'listMarks', 'clearMark', 'audit',
+] as const;
+export type CallOp = (typeof CALL_OPS)[number];
+
+/** What `open` answers: the brick's identity from its brick.json. */
+export interface RemoteIdentity { id: string; volumeId: string }
+
+/** Largest JSON request body a brick server reads (records are small; listings are answers, not requests). */
+export const MAX_JSON_REQUEST = 4 * 1024 * 1024;
+
+export const paths = {
+  call: (brick: string, op: CallOp): string => `/v1/b/${brick}/call/${op}`,
+  writers: (brick: string): string => `/v1/b/${brick}/writers`,
+  writer: (brick: string, id: string): string => `/v1/b/${brick}/writers/${id}`,
+  commit: (brick: string, id: string): string => `/v1/b/${brick}/writers/${id}/commit`,
+  abort: (brick: string, id: string): string => `/v1/b/${brick}/writers/${id}/abort`,
+  handles: (brick: string): string => `/v1/b/${brick}/handles`,
+  handle: (brick: string, id: string): string => `/v1/b/${brick}/handles/${id}`,
+  release: (brick: string, id: string): string => `/v1/b/${brick}/handles/${id}/close`,
+  health: '/v1/health',
+};
+
+/** Parse a brick URL `http://host:port/brick-name` into its origin and brick name. */
+export function parseBrickUrl(spec: string): { origin: string; name: string } {
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw new Error(`not a URL: ${spec}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`brick URL must be http:// or https://: ${spec}`);
+  if (url.username || url.password || url.search || url.hash) throw new Error(`brick URL takes no credentials, query or fragment: ${spec}`);
+  const name = url.pathname.replace(/^\/+|\/+$/g, '');
+  if (!BRICK_NAME_RE.test(name)) throw new Error(`brick URL must end in one brick name (letters, digits, ".", "_", "-"): ${spec}`);
+  return { origin: url.origin, name };
+}
