@@ -17,7 +17,7 @@
 import { errorResponse, httpError } from '../../errors.js';
 import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from '../../http.js';
 import { getParam } from '../../params.js';
-import { callBelow, drain, hasBody, isSuccess, withHeaders, withoutBody } from '../common/call-below.js';
+import { drain, hasBody, isSuccess, withHeaders, withoutBody } from '../common/call-below.js';
 import { isTrue } from '../common/options.js';
 import { pyQuote } from '../common/quote.js';
 import { allowsReservedNames, ALLOW_RESERVED_NAMES } from '../common/reserved-names.js';
