@@ -61,7 +61,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:8080';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'swift'] as const;
 const TOP_KEYS = ['listen', 'workers', 'storage', 'volume', 'pipeline', 'middleware', 'constraints', 'log', 'expose_info'];
-const VOLUME_KEYS = ['id', 'bricks', 'replica', 'quorum', 'write_timeout_ms', 'min_free_disk_percent', 'fsync'];
+const VOLUME_KEYS = ['id', 'bricks', 'replica', 'quorum', 'write_timeout_ms', 'min_free_disk_percent', 'fsync', 'secret'];
 
 /**
  * Load and validate a config file. With no `file`, `env.CAIRN_CONFIG` or the embedded default is used.
@@ -192,6 +192,13 @@ function parseVolume(raw: unknown, root: string): VolumeSpec {
     spec.minFreeDiskPercent = p;
   }
   if (v.fsync !== undefined) spec.fsync = bool(v.fsync, 'volume.fsync');
+  if (v.secret !== undefined) {
+    // Shared with the brick servers (`cairn brick`); required by http://host:port/NAME bricks.
+    spec.secret = nonEmptyStr(v.secret, 'volume.secret');
+    if (spec.secret.length < 16) throw new ConfigError('volume.secret', 'must be at least 16 characters');
+  } else if (bricks.some((b) => !isLocalBrick(b) && !b.startsWith('memory:'))) {
+    throw new ConfigError('volume.secret', 'required when volume.bricks lists remote bricks (http://host:port/NAME)');
+  }
   return spec;
 }
 

@@ -37,6 +37,21 @@ program.command('serve')
     await serve(opts);
   });
 
+program.command('brick')
+  .description('serve local brick directories to remote gateways (a volume lists them as http://HOST:PORT/NAME)')
+  .option('-d, --dir <[name=]dir>', 'a brick directory to serve, named by its last path component unless NAME=DIR (repeatable)',
+    (v: string, all: string[]) => [...all, v], [] as string[])
+  .requiredOption('-l, --listen <host:port>', 'address to listen on')
+  .option('--secret <secret>', 'the volume\'s shared secret (else --config\'s volume.secret, else $CAIRN_SECRET)')
+  .option('-c, --config <file>', 'a gateway config: its volume.secret, volume.id (pinned) and volume.fsync are used')
+  .option('--volume <id>', 'serve these bricks to this volume only')
+  .option('--no-fsync', 'do not fsync data files and index commits')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+  .action(async (opts: import('./brick.js').BrickCliOptions) => {
+    const { brick } = await import('./brick.js');
+    await brick(opts);
+  });
+
 program.command('bench')
   .description('measure Cairn (started on a temporary volume) or any Swift endpoint (--url)')
   .option('--url <auth-url>', 'benchmark this v1.0 auth URL instead of starting Cairn (e.g. upstream Swift)')
