@@ -10,9 +10,11 @@
  *   included, so a replica that missed a delete cannot resurrect the object. Data is read from one
  *   replica holding that exact version, chosen by a hash of the name (AFR read-hash-mode 1) so reads
  *   spread; if its data file is missing or truncated, the next holder serves and the bad one is blamed.
+ * - Equal timestamps with different content (split-brain) resolve by majority, then replica order
+ *   (versions.ts). A single-replica set keeps no heal marks (nobody to heal from).
  * - Bricks failing like dead disks are skipped for a while (member.ts).
  *
- * The streaming object write is in replica-write.ts.
+ * The streaming object write is in replica-write.ts; POST and same-set copies in replica-update.ts.
  */
 import type { Brick, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
 import { PagedCursor, MergeCursor, type Cursor } from './cursor.js';
@@ -34,7 +36,7 @@ export interface ReplicaSetOptions {
 /** What the reachable replicas hold for one object. */
 export interface Lookup {
   ref: ObjectRef;
-  /** The newest record any of them holds (tombstones included); undefined if none holds one. */
+  /** The winning record (newest, tombstones included; see versions.ts); undefined if none holds one. */
   newest: ObjectRecord | undefined;
   /** Per member position, the record it answered (undefined: it holds none). Non-answering members are absent. */
   answers: Map<number, ObjectRecord | undefined>;
@@ -120,7 +122,7 @@ export class ReplicaSet {
       else if (r.err instanceof Conflict) { conflicts.push(i); conflict ??= r.err; }
       else failed.set(i, r.err);
     });
-    await this.postOp(ref, ts, ok, conflicts, failed);
+    await this.postOp(ref, ts, ok, conflicts);
     if (this.hasQuorum(ok)) return ok;
     if (conflict) throw conflict;
     throw this.quorumError(ok, failed)!;
@@ -152,7 +154,7 @@ export class ReplicaSet {
    * (or clear their dirty mark when none did); members that answered Conflict hold something newer
    * and just clear theirs. Members that failed keep their dirty mark: it accuses themselves.
    */
-  async postOp(ref: ObjectRef, ts: Timestamp, ok: number[], conflicts: number[], _failed: Map<number, StoreError>): Promise<void> {
+  async postOp(ref: ObjectRef, ts: Timestamp, ok: number[], conflicts: number[]): Promise<void> {
     const good = new Set([...ok, ...conflicts]);
     const blamed = this.members.filter((_m, i) => !good.has(i)).map((m) => m.id);
     await Promise.all([this.settleAll(ref, ts, ok, blamed), this.settleAll(ref, ts, conflicts, [])]);

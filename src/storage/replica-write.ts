@@ -140,7 +140,7 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
     }
   }));
   ok.sort((a, b) => a - b);
-  await set.postOp(ref, ts, ok, conflicts, failed);
+  await set.postOp(ref, ts, ok, conflicts);
   if (set.hasQuorum(ok)) return record;
   if (conflict) throw conflict;
   throw set.quorumError(ok, failed)!;
