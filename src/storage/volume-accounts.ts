@@ -136,7 +136,10 @@ export async function deleteContainer(v: Volume, ref: ContainerRef, opts: { time
   if (opts.timestamp <= rec.putTimestamp) throw new Conflict(rec.putTimestamp, opts.timestamp);
   const busy = await Promise.all(v.sets.map((s) => s.hasObjects(ref.account, ref.container)));
   if (busy.some(Boolean)) throw new ContainerNotEmpty(ref.account, ref.container);
-  await v.catalog.mergeContainer({ ...rec, metadata: {}, deleteTimestamp: opts.timestamp });
+  // Swift clears a deleted container's metadata (DatabaseBroker.delete_db), so a container created
+  // again under the same name starts without the old ACLs and settings.
+  const cleared = Object.fromEntries(Object.keys(rec.metadata).map((k): [string, [string, Timestamp]] => [k, ['', opts.timestamp]]));
+  await v.catalog.mergeContainer({ ...rec, metadata: cleared, deleteTimestamp: opts.timestamp });
 }
 
 async function liveContainer(v: Volume, ref: ContainerRef): Promise<ContainerRecord> {
