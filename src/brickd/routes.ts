@@ -36,6 +36,7 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
     throw new WireFailure(NOT_FOUND, `this server serves no brick named ${JSON.stringify(name)} (it serves ${[...ctx.bricks.keys()].join(', ')})`);
   }
   if (kind === 'call') return call(ctx, served, sub, method, req, res);
+  if (kind === 'handles' && sub === 'release' && action === undefined && method === 'POST') return release(ctx, served, req, res);
   if (sub !== undefined && !ID_RE.test(sub)) throw notFound(`malformed id ${JSON.stringify(sub)}`);
   if (kind === 'writers') return writers(ctx, served, sub, action, method, req, res);
   return handles(ctx, served, sub, action, method, req, res);
@@ -104,14 +105,17 @@ async function handles(ctx: RouteContext, served: ServedBrick, id: string | unde
     await served.handles.read(id, range, res);
     return;
   }
-  if (id !== undefined && action === 'close' && method === 'POST') {
-    await readJson(req);
-    await served.forVolume(ctx.volume);
-    served.handles.close(id);
-    sendJson(res, 200, {});
-    return;
-  }
   throw notFound(`no route ${method} handles/${id ?? ''}/${action ?? ''}`);
+}
+
+/** Close the handles `ids` (unknown ones are fine: closed already, or swept). */
+async function release(ctx: RouteContext, served: ServedBrick, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const a = await readJson(req);
+  await served.forVolume(ctx.volume);
+  const ids = a.ids;
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw new InvalidArgument('ids must be a list of handle ids');
+  for (const id of ids as string[]) served.handles.close(id);
+  sendJson(res, 200, {});
 }
 
 /** `bytes=S-E` (already resolved by the gateway), or undefined for the whole file. */

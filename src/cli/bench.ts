@@ -33,11 +33,14 @@ export interface BenchOptions {
   dir?: string;
   keep?: boolean;
   json?: boolean;
+  /** --remote: compare local with remote bricks at the store level (bench/remote.ts) instead. */
+  remote?: boolean;
 }
 
 /** Run the bench; resolves with the process exit code. */
 export async function bench(raw: Record<string, unknown>): Promise<number> {
   const o = raw as unknown as BenchOptions;
+  if (o.remote) return (await import('../bench/remote.js')).benchRemote(o);
   const rssGb = o.rssGb ?? (o.full ? 1 : undefined);
   const progress = makeProgress(!o.json && process.stderr.isTTY === true);
   let target: Target | undefined;

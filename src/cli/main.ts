@@ -70,6 +70,7 @@ program.command('bench')
   .option('--dir <path>', 'where the temporary volume and the raw file-stream baseline go (default: the OS temp dir)')
   .option('--keep', 'keep the temporary volume afterwards')
   .option('--json', 'print machine-readable JSON instead of a table')
+  .option('--remote', 'instead: local bricks vs remote bricks (one cairn brick process each, loopback), store level, same run')
   .action(async (opts: Record<string, unknown>) => {
     const { bench } = await import('./bench.js');
     process.exitCode = await bench(opts);

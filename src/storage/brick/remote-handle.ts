@@ -2,8 +2,9 @@
  * RemoteDataHandle: an open data file on a brick server. The server opened the file when the handle
  * was made and keeps that descriptor under the handle id, so the version stays readable even if a
  * newer write or a delete unlinks it meanwhile (the local contract: "pinned even if superseded").
- * `read` streams a range over HTTP (a `Range` header); `close` releases the pin. A handle the gateway
- * forgets to close is released by the server after an idle timeout.
+ * `read` streams a range over HTTP (a `Range` header); `close` releases the pin. Releases are batched
+ * (HandleReleaser): every GET ends with a close, and one request per close would be a fifth of a small
+ * GET's requests. A handle the gateway forgets to close is released by the server after an idle timeout.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,8 +18,8 @@ import { failedStream, validRange } from './streams.js';
 export class RemoteDataHandle implements DataHandle {
   private closed = false;
 
-  constructor(private readonly client: RemoteClient, private readonly brick: string,
-              private readonly id: string, readonly size: number) {}
+  constructor(private readonly client: RemoteClient, private readonly brick: string, private readonly id: string,
+              readonly size: number, private readonly releaser: HandleReleaser) {}
 
   /** Stream the whole file or an inclusive range; errors (as StoreErrors) reach the reader. */
   read(range?: ByteRange): Readable {
@@ -49,7 +50,37 @@ export class RemoteDataHandle implements DataHandle {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (!this.client.isOpen) return; // the brick was closed: the server's idle sweep releases the pin
-    void this.client.call(paths.release(this.brick, this.id)).catch(() => undefined);
+    this.releaser.release(this.id);
+  }
+}
+
+/** Most ids one release request carries. */
+const MAX_BATCH = 1000;
+
+/**
+ * Collects handle closes and sends them as one request per turn of the event loop (best effort: a
+ * release that fails, or a brick closed meanwhile, leaves the pins to the server's idle sweep).
+ */
+export class HandleReleaser {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly client: RemoteClient, private readonly brick: string) {}
+
+  release(id: string): void {
+    if (!this.client.isOpen) return;
+    this.pending.push(id);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.pending.length > 0 && this.client.isOpen) {
+      const ids = this.pending.splice(0, MAX_BATCH);
+      void this.client.call(paths.release(this.brick), { ids }).catch(() => undefined);
+    }
+    this.pending = [];
   }
 }

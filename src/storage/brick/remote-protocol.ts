@@ -9,7 +9,7 @@
  *   POST   /v1/b/<brick>/writers/<id>/abort    -> {}
  *   POST   /v1/b/<brick>/handles               JSON {record} -> {id, size}   (the version is pinned)
  *   GET    /v1/b/<brick>/handles/<id>          Range: bytes=S-E -> streamed bytes (200 or 206)
- *   POST   /v1/b/<brick>/handles/<id>/close    -> {}                         (releases the pin)
+ *   POST   /v1/b/<brick>/handles/release       JSON {ids} -> {}              (releases pins, batched)
  *   GET    /v1/health                          -> {bricks: [{name, volumeId?, health?}]}
  *
  * Every request is authenticated (remote-auth.ts) and names its volume; every failure is a JSON error
@@ -44,7 +44,7 @@ export const paths = {
   abort: (brick: string, id: string): string => `/v1/b/${brick}/writers/${id}/abort`,
   handles: (brick: string): string => `/v1/b/${brick}/handles`,
   handle: (brick: string, id: string): string => `/v1/b/${brick}/handles/${id}`,
-  release: (brick: string, id: string): string => `/v1/b/${brick}/handles/${id}/close`,
+  release: (brick: string): string => `/v1/b/${brick}/handles/release`,
   health: '/v1/health',
 };
 

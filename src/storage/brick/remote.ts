@@ -24,7 +24,7 @@ import type {
 } from './brick.js';
 import { checkSecret } from './remote-auth.js';
 import { RemoteClient, type RemoteClientOptions } from './remote-client.js';
-import { RemoteDataHandle } from './remote-handle.js';
+import { HandleReleaser, RemoteDataHandle } from './remote-handle.js';
 import { parseBrickUrl, paths, type CallOp, type RemoteIdentity } from './remote-protocol.js';
 import { RemoteWriter } from './remote-writer.js';
 import { InvalidArgument } from '../errors.js';
@@ -35,6 +35,7 @@ export class RemoteBrick implements Brick {
   /** The server's name for the brick (the URL's path). */
   readonly name: string;
   private readonly client: RemoteClient;
+  private readonly releaser: HandleReleaser;
   private identity: RemoteIdentity | undefined;
 
   constructor(readonly url: string, opts: RemoteBrickOptions) {
@@ -47,6 +48,7 @@ export class RemoteBrick implements Brick {
     }
     this.name = parsed.name;
     this.client = new RemoteClient(parsed.origin, opts, () => this.id);
+    this.releaser = new HandleReleaser(this.client, this.name);
   }
 
   get id(): string { return this.identity?.id ?? this.url; }
@@ -93,7 +95,7 @@ export class RemoteBrick implements Brick {
   async openData(record: ObjectRecord): Promise<DataHandle> {
     if (!this.client.isOpen) throw this.client.closedError();
     const h = await this.client.call<{ id: string; size: number }>(paths.handles(this.name), { record });
-    return new RemoteDataHandle(this.client, this.name, h.id, h.size);
+    return new RemoteDataHandle(this.client, this.name, h.id, h.size, this.releaser);
   }
 
   linkData(source: ObjectRecord, dst: ObjectRef, timestamp: Timestamp): Promise<string | undefined> {
