@@ -107,7 +107,10 @@ describe('defaults and paths', () => {
   });
 
   it('resolves storage.root against the config file directory and bricks against storage.root', () => {
-    const c = configFromObject({ storage: { root: 'data' }, volume: { bricks: ['x', '/abs/y', 'memory:m', 'http://h:1/b'] } }, '/etc/cairn');
+    const c = configFromObject({
+      storage: { root: 'data' },
+      volume: { bricks: ['x', '/abs/y', 'memory:m', 'http://h:1/b'], secret: 'a-secret-of-16-chars' },
+    }, '/etc/cairn');
     expect(c.storage.root).toBe('/etc/cairn/data');
     expect(c.volume.bricks).toEqual(['/etc/cairn/data/x', '/abs/y', 'memory:m', 'http://h:1/b']);
   });
@@ -166,6 +169,8 @@ describe('validation names the key', () => {
     ['log format unknown', { ...minimal, log: { format: 'xml' } }, 'log.format'],
     ['constraint negative', { ...minimal, constraints: { max_file_size: -1 } }, 'constraints.max_file_size'],
     ['constraint list of numbers', { ...minimal, constraints: { valid_api_versions: [1] } }, 'constraints.valid_api_versions[0]'],
+    ['remote brick without a secret', { volume: { bricks: ['http://127.0.0.1:7000/b1'] } }, 'volume.secret'],
+    ['secret too short', { volume: { bricks: ['a'], secret: 'short' } }, 'volume.secret'],
     ['expose_info a string', { ...minimal, expose_info: 'yes' }, 'expose_info'],
     ['top level a list', [1, 2], '(top level)'],
   ];
