@@ -38,24 +38,19 @@ function constrainLimit(req: SwiftRequest, max: number): number {
   return max;
 }
 
-function checkDelimiter(delimiter: string | undefined): void {
-  // The servers accept one character below U+00FF (ord(delimiter) > 254 is refused).
-  if (delimiter && (Array.from(delimiter).length > 1 || delimiter.codePointAt(0)! > 254)) {
-    throw httpError(412, 'Bad delimiter');
-  }
-}
-
 function collect(req: SwiftRequest, names: string[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const n of names) out[n] = getParam(req, n);
   return out;
 }
 
-/** validate_container_params + the container server's checks. Throws 400 / 412 like Swift. */
+/**
+ * validate_container_params + the container server's checks. Throws 400 / 412 like Swift. Any
+ * delimiter is accepted, multi-character ones included (Swift dropped its one-character rule in 2.24).
+ */
 export function containerListingParams(req: SwiftRequest, c: Constraints): ListingParams {
   const p = collect(req, ['marker', 'end_marker', 'prefix', 'delimiter', 'path', 'format', 'reverse']);
   const limit = constrainLimit(req, c.container_listing_limit);
-  checkDelimiter(p.delimiter);
   return build(p, limit, true);
 }
 
@@ -64,7 +59,6 @@ export function accountListingParams(req: SwiftRequest, c: Constraints): Listing
   const p = collect(req, ['prefix', 'delimiter', 'reverse']);
   const limit = constrainLimit(req, c.account_listing_limit);
   Object.assign(p, collect(req, ['marker', 'end_marker', 'format']));
-  checkDelimiter(p.delimiter);
   return build(p, limit, false);
 }
 

@@ -169,10 +169,21 @@ describe('query parameters', () => {
     expect((await get('?path=b&limit=1')).text).toBe('b/c\n');
   });
 
-  it('delimiter must be one character', async () => {
-    const res = await get('?delimiter=ab');
-    expect(res.status).toBe(412);
-    expect(res.text).toBe('Bad delimiter');
+  it('multi-character delimiters roll up like single ones, forwards and reversed', async () => {
+    // Swift's functional testListMultiCharDelimiter: '&' (0x26) sorts just before "'" (0x27).
+    await request(app.app).put('/v1/AUTH_test/md').set('X-Auth-Token', token).expect(201);
+    for (const n of ['test', 'test-&bar', 'test-&foo', "test-'baz"]) await seedObject(app, 'AUTH_test', 'md', n, n, 'text/plain');
+    const md = (q: string) => get(q, '/v1/AUTH_test/md');
+    expect((await md('?delimiter=-%26')).text).toBe("test\ntest-&\ntest-'baz\n");
+    expect((await md('?delimiter=-%26&reverse=yes')).text).toBe("test-'baz\ntest-&\ntest\n");
+    expect(JSON.parse((await md('?delimiter=-%26&format=json')).text)[1]).toEqual({ subdir: 'test-&' });
+    // Characters above U+00FF are fine as well.
+    expect((await get('?delimiter=%C3%A9%22')).text).toBe('a\nb/c\nb/d\nb/e/f\nc d\nx<y>&"z\nzz\né"\n');
+    // Leave the account as the account-listing tests below expect it.
+    for (const n of ['test', 'test-&bar', 'test-&foo', "test-'baz"]) {
+      await request(app.app).delete(`/v1/AUTH_test/md/${encodeURIComponent(n)}`).set('X-Auth-Token', token).expect(204);
+    }
+    await request(app.app).delete('/v1/AUTH_test/md').set('X-Auth-Token', token).expect(204);
   });
 
   it('400 for parameters that are not UTF-8', async () => {
@@ -223,7 +234,47 @@ describe('account listings', () => {
     const xml = await get('?format=xml&delimiter=-&prefix=d', '/v1/AUTH_test');
     expect(xml.text).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<account name="AUTH_test">\n<subdir name="d-" />\n</account>');
     expect((await get('?limit=10001', '/v1/AUTH_test')).status).toBe(412);
-    expect((await get('?delimiter=%2F%2F', '/v1/AUTH_test')).status).toBe(412);
+    // Multi-character delimiters are accepted (Swift 2.24+), also by the account server.
+    const multi = JSON.parse((await get('?format=json&prefix=d&delimiter=-2', '/v1/AUTH_test')).text);
+    expect(multi.map((r: Record<string, unknown>) => r.name ?? r.subdir)).toEqual(['d-1', 'd-2']);
+    expect(multi[1]).toEqual({ subdir: 'd-2' });
+    expect((await get('?prefix=d&delimiter=-2&reverse=yes', '/v1/AUTH_test')).text).toBe('d-2\nd-1\n');
     expect((await get('?prefix=%FF', '/v1/AUTH_test')).status).toBe(400);
+  });
+});
+
+describe('path= listings with directory markers (Swift\'s TestContainerPaths)', () => {
+  const P = '/v1/AUTH_test/paths';
+  const FILES = [
+    '/file1', '/file A', '/dir1/', '/dir2/', '/dir1/file2', '/dir1/subdir1/', '/dir1/subdir1/file2',
+    'file1', 'dir1/', 'dir2/', 'dir1/file2', 'dir1/subdir1/', 'dir1/subdir2/', 'dir1/subdir1/file2',
+    'dir1/subdir1/file3', 'dir1/subdir1/subsubdir1/', 'dir1/subdir1/subsubdir1/file5', 'dir10',
+  ];
+  beforeAll(async () => {
+    await request(app.app).put(P).set('X-Auth-Token', token).expect(201);
+    for (const n of FILES) await seedObject(app, 'AUTH_test', 'paths', n, 'x', n.endsWith('/') ? 'application/directory' : 'text/plain');
+  });
+  const list = async (q: string) => (await get(q, P)).text.split('\n').filter(Boolean);
+
+  it('lists the next level\'s directory markers as objects, never the path\'s own marker', async () => {
+    expect(await list('?path=')).toEqual(['dir1/', 'dir2/', 'file1']);
+    expect(await list('?path=/')).toEqual(['/dir1/', '/dir2/', '/file A', '/file1']);
+    expect(await list('?path=dir1')).toEqual(['dir1/file2', 'dir1/subdir1/', 'dir1/subdir2/']);
+    expect(await list('?path=dir1/')).toEqual(['dir1/file2', 'dir1/subdir1/', 'dir1/subdir2/']);
+    expect(await list('?path=dir1/subdir1')).toEqual(['dir1/subdir1/file2', 'dir1/subdir1/file3', 'dir1/subdir1/subsubdir1/']);
+    expect(await list('?path=dir1/subdir2')).toEqual([]);
+  });
+
+  it('pages with limit and marker, and skips as Swift does (past "dir1" + "0")', async () => {
+    expect(await list('?path=&limit=1')).toEqual(['dir1/']);
+    expect(await list('?path=&marker=dir1/&limit=1')).toEqual(['dir2/']);
+    // Swift's skip marker after a deeper name in dir1/ is 'dir10' (exclusive), so 'dir10' never shows.
+    expect(await list('?path=&marker=dir1/')).toEqual(['dir2/', 'file1']);
+    const json = JSON.parse((await get('?path=&format=json', P)).text);
+    expect(json[0]).toMatchObject({ name: 'dir1/', content_type: 'application/directory' });
+  });
+
+  it('reversed: deeper names end the pseudo-directory before its marker, as in Swift', async () => {
+    expect(await list('?path=dir1&reverse=yes')).toEqual(['dir1/subdir2/', 'dir1/file2']);
   });
 });
