@@ -60,7 +60,10 @@ export interface ContainerInfo {
   account: string;
   container: string;
   createdAt: Timestamp;
-  /** Last change to the record (creation or metadata). */
+  /**
+   * Last change to the record: creation, a PUT of the existing container, or a metadata change
+   * (Swift's put_timestamp, shown as X-PUT-Timestamp and Last-Modified).
+   */
   timestamp: Timestamp;
   objectCount: number;
   bytesUsed: number;
@@ -215,7 +218,10 @@ export interface ObjectStore {
   listContainers(ref: AccountRef, query: ListQuery): Promise<ListPage<ContainerListEntry>>;
 
   // -- containers ----------------------------------------------------------------------------------
-  /** Creates the container (and its account, if needed). Idempotent; metadata merges into an existing one. */
+  /**
+   * Creates the container (and its account, if needed). Idempotent; metadata merges into an existing
+   * one, whose creation time stays and whose `timestamp` moves to this one.
+   */
   createContainer(ref: ContainerRef, opts: CreateContainerOptions): Promise<CreateContainerResult>;
   /** Throws ContainerNotFound; ContainerNotEmpty while any live object remains. */
   deleteContainer(ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void>;

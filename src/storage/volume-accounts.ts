@@ -19,6 +19,15 @@ import type { Volume } from './volume.js';
 /** Swift's name for the policy of a cluster that declares none (src/api/policies.ts). */
 const DEFAULT_POLICY = 'Policy-0';
 
+/**
+ * A PUT of an existing container moves its put timestamp (Swift's X-PUT-Timestamp and Last-Modified)
+ * while its creation time stays. The record's putTimestamp is its creation time, so the re-PUT is
+ * recorded as this metadata key stamped with the PUT's timestamp: lastChange() sees the stamp, and
+ * the empty value keeps it out of liveMetadata() (and so out of every header). Records written before
+ * this key existed simply lack it.
+ */
+export const CONTAINER_REPUT_KEY = 'x-backend-container-reput';
+
 // -- accounts ----------------------------------------------------------------------------------------
 
 export async function getAccount(v: Volume, ref: AccountRef): Promise<AccountInfo> {
@@ -106,7 +115,9 @@ export async function createContainer(v: Volume, ref: ContainerRef, opts: Create
   let merged: ContainerRecord;
   let created: boolean;
   if (exists(rec)) {
-    // An existing container keeps its creation time and policy; only the metadata merges in.
+    // An existing container keeps its creation time and policy; the metadata merges in and the
+    // put timestamp moves (see CONTAINER_REPUT_KEY).
+    metadata[CONTAINER_REPUT_KEY] = ['', opts.timestamp];
     merged = await v.catalog.mergeContainer({ ...rec!, metadata });
     created = false;
   } else {

@@ -58,6 +58,32 @@ describe('PUT', () => {
 });
 
 describe('HEAD and GET', () => {
+  it('a re-PUT or POST moves X-PUT-Timestamp and Last-Modified; object writes do not', async () => {
+    const ts = async () => {
+      const h = (await head('lm')).headers;
+      return { created: h['x-timestamp'], put: Number(h['x-put-timestamp']), lm: Date.parse(h['last-modified']!) };
+    };
+    const pause = () => new Promise((r) => setTimeout(r, 1010));
+    expect((await put('lm')).status).toBe(201);
+    const t0 = await ts();
+    await pause();
+    expect((await post('lm').set('X-Container-Meta-Japan', 'mitaka')).status).toBe(204);
+    const t1 = await ts();
+    expect(t1.put).toBeGreaterThan(t0.put);
+    expect(t1.lm).toBeGreaterThan(t0.lm);
+    await pause();
+    expect((await put('lm')).status).toBe(202);
+    const t2 = await ts();
+    expect(t2.put).toBeGreaterThan(t1.put);
+    expect(t2.lm).toBeGreaterThan(t1.lm);
+    // X-Timestamp stays the creation time (Swift's created_at).
+    expect(t2.created).toBe(t0.created);
+    // Last-Modified is the put timestamp rounded up to the second.
+    expect(t2.lm).toBe(Math.ceil(t2.put) * 1000);
+    await seedObject(app, 'AUTH_test', 'lm', 'o', 'aaaaa', 'text/plain');
+    expect(await ts()).toEqual(t2);
+  });
+
   it('HEAD shows counts, timestamps, policy and metadata', async () => {
     await put('shown').set('X-Container-Meta-Color', 'blue').expect(201);
     await seedObject(app, 'AUTH_test', 'shown', 'o1', 'abc');

@@ -82,6 +82,12 @@ export function storeContract(label: string, make: () => Promise<ContractStore>)
         const again = await store.createContainer({ account: A, container: 'm' }, { timestamp: ts(), metadata: { 'x-container-meta-b': '2' } });
         expect(again.created).toBe(false);
         expect(again.info.createdAt).toBe(first.info.createdAt);
+        // A PUT of an existing container moves its put timestamp (Swift's X-PUT-Timestamp).
+        expect(again.info.timestamp > first.info.timestamp).toBe(true);
+        const plain = await store.createContainer({ account: A, container: 'm' }, { timestamp: ts() });
+        expect(plain.info.timestamp > again.info.timestamp).toBe(true);
+        expect(plain.info.createdAt).toBe(first.info.createdAt);
+        expect((await store.getContainer({ account: A, container: 'm' })).timestamp).toBe(plain.info.timestamp);
         expect(again.info.metadata).toEqual({ 'x-container-meta-a': '1', 'x-container-meta-b': '2' });
         const upd = await store.updateContainerMetadata({ account: A, container: 'm' }, { 'x-container-meta-a': '' }, { timestamp: ts() });
         expect(upd.metadata).toEqual({ 'x-container-meta-b': '2' });
