@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Readable, Transform } from 'node:stream';
+import { Socket } from 'node:net';
+import { Readable, Transform, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -15,6 +16,7 @@ import { decodePath, parseQuery, titleCase, type Handler, type SwiftRequest, typ
 import { REGISTRY } from './api/middleware/registry.js';
 import { buildPipeline, InfoRegistry, type AppDeps } from './api/pipeline.js';
 import { createProxyApp } from './api/proxy.js';
+import { ORIGINAL_METHOD_HEADER, retryWithQuotedTarget, whenIdle, type HttpParseError } from './raw-request-line.js';
 import type { ObjectStore } from './storage/store.js';
 
 export interface CairnApp {
@@ -51,16 +53,30 @@ export function tuneServer(server: Server): void {
   server.requestTimeout = 0;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
-  server.on('clientError', answerUnparsable);
+  server.on('clientError', (err: HttpParseError, socket: Duplex) => {
+    // Raw UTF-8 (or other unquoted bytes) in the target, or a method Node does not know: serve it.
+    if (retryWithQuotedTarget(server, socket, err)) return;
+    answerUnparsable(err, socket);
+  });
 }
 
 /**
- * Node's parser refuses raw (unquoted) non-ASCII bytes in the request line before any handler runs.
- * Swift answers such paths, which cannot be valid percent-free UTF-8 URLs, with its 412; do the same so
- * clients see one behaviour. Any other parse error gets a plain 400 and the connection closes.
+ * The answer for a request Node's parser refuses and that cannot be retried (see raw-request-line.ts):
+ * a refused target gets Swift's 412 for paths that are not UTF-8, anything else a plain 400; the
+ * connection closes.
  */
-function answerUnparsable(err: Error & { code?: string }, socket: import('node:stream').Duplex): void {
+function answerUnparsable(err: HttpParseError, socket: Duplex): void {
   if (!socket.writable) { socket.destroy(); return; }
+  const inFlight = (socket as Duplex & { _httpMessage?: unknown })._httpMessage;
+  if (inFlight) {
+    // The parser failed on bytes after a request it accepted (e.g. a body sent without a length):
+    // that request still gets its answer (Swift's 411 for a PUT without Content-Length), then the
+    // connection closes, since nothing after it can be framed.
+    socket.pause();
+    // Destroyed once written: the paused socket would never read the client's FIN.
+    whenIdle(socket, () => (socket instanceof Socket ? socket.destroySoon() : socket.destroy()));
+    return;
+  }
   const txnId = newTxnId();
   const [status, body] = err.code === 'HPE_INVALID_URL'
     ? ['412 Precondition Failed', 'Invalid UTF8 or contains NULL']
@@ -83,11 +99,14 @@ function toSwiftRequest(req: IncomingMessage, res: ServerResponse, logger: Logge
     const prev = headers[name];
     headers[name] = prev === undefined ? raw[i + 1]! : `${prev}, ${raw[i + 1]!}`;
   }
+  // A method Node's parser does not know arrives as GET plus this header (raw-request-line.ts).
+  const method = headers[ORIGINAL_METHOD_HEADER] ?? req.method ?? 'GET';
+  delete headers[ORIGINAL_METHOD_HEADER];
   const abort = new AbortController();
   res.on('close', () => { if (!res.writableFinished) abort.abort(); });
   const txnId = newTxnId();
   const ctx = createContext({ txnId, log: logger.child({ txn: txnId }), signal: abort.signal });
-  return { method: req.method ?? 'GET', rawPath, path, pathIsUtf8: ok, rawQuery, query: parseQuery(rawQuery),
+  return { method, rawPath, path, pathIsUtf8: ok, rawQuery, query: parseQuery(rawQuery),
            headers, body: req, ctx };
 }
 
@@ -109,9 +128,22 @@ async function serve(handler: Handler, logger: Logger, req: IncomingMessage, res
   if (!req.complete && !req.destroyed) req.resume();
 }
 
+/**
+ * The Connection header as Swift's eventlet front sends it: "close" when the connection ends, echoed
+ * "keep-alive" only to clients that asked for it, and none on a persistent HTTP/1.1 connection (Node
+ * would add "Connection: keep-alive" and "Keep-Alive: timeout=N" to every response).
+ */
+function connectionHeader(req: SwiftRequest, res: ServerResponse): void {
+  if (res.hasHeader('connection') || !res.shouldKeepAlive) return; // Node writes "Connection: close"
+  const asked = (req.headers['connection'] ?? '').toLowerCase().split(',').map((t) => t.trim());
+  if (asked.includes('keep-alive')) res.setHeader('Connection', 'keep-alive');
+  else res.removeHeader('connection'); // persists without a header (Node's _removedConnection)
+}
+
 async function writeResponse(req: SwiftRequest, sres: SwiftResponse, res: ServerResponse): Promise<void> {
   res.statusCode = sres.status;
   for (const [k, v] of Object.entries(sres.headers)) res.setHeader(titleCase(k), v);
+  connectionHeader(req, res);
   const body = sres.body;
   const noBody = req.method === 'HEAD' || sres.status === 204 || sres.status === 304;
   if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
