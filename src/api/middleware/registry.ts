@@ -24,6 +24,7 @@ import { slo } from './slo/index.js';
 import { versionedWrites } from './versioned_writes/index.js';
 import { symlink } from './symlink/index.js';
 import { dlo } from './dlo.js';
+import { etagQuoter } from './etag-quoter.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   // Required ones first: catch_errors must be inserted before gatekeeper is placed after it.
@@ -49,6 +50,7 @@ export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   versionedWrites,
   symlink,
   dlo,
+  etagQuoter,
 ];
 
 export const REGISTRY: ReadonlyMap<string, MiddlewareFactory<any>> = new Map(MIDDLEWARES.map((m) => [m.name, m]));
