@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { InvalidArgument, RangeNotSatisfiable } from '../errors.js';
 import type { ByteRange } from '../store.js';
 import type { DataHandle } from './brick.js';
-import type { RemoteClient } from './remote-client.js';
+import type { RemoteClient, Tracked } from './remote-client.js';
 import { paths } from './remote-protocol.js';
 import { failedStream, validRange } from './streams.js';
 
@@ -25,25 +25,28 @@ export class RemoteDataHandle implements DataHandle {
   read(range?: ByteRange): Readable {
     if (this.closed) return failedStream(new InvalidArgument('data handle is closed'));
     if (range && !validRange(range, this.size)) return failedStream(new RangeNotSatisfiable(this.size));
+    if (!this.client.isOpen) return failedStream(this.client.closedError());
     const out = new PassThrough({ highWaterMark: 64 * 1024 });
-    const cancel = new AbortController();
+    const t = this.client.track(); // no overall timeout: a read lasts as long as its reader takes
     // The reader went away before the end: stop the transfer instead of letting the server keep sending.
-    out.once('close', () => { if (!out.readableEnded) cancel.abort(); });
-    void this.fetch(range, out, cancel.signal);
+    out.once('close', () => { if (!out.readableEnded) t.abort(new InvalidArgument('reader went away')); });
+    void this.fetch(range, out, t);
     return out;
   }
 
-  private async fetch(range: ByteRange | undefined, out: PassThrough, signal: AbortSignal): Promise<void> {
+  private async fetch(range: ByteRange | undefined, out: PassThrough, t: Tracked): Promise<void> {
     try {
       const res = await this.client.send({
-        method: 'GET', path: paths.handle(this.brick, this.id), signal,
+        method: 'GET', path: paths.handle(this.brick, this.id), signal: t.signal,
         ...(range ? { headers: { range: `bytes=${range.start}-${range.end}` } } : {}),
       });
       if (res.statusCode !== 200 && res.statusCode !== 206) throw await this.client.errorOf(res);
       // undici checks the body against Content-Length: a server dying mid-file is an error, not a short read.
       await pipeline(res.body, out);
     } catch (err) {
-      if (!out.destroyed) out.destroy(this.client.failure(err, signal));
+      if (!out.destroyed) out.destroy(this.client.failure(err, t.signal));
+    } finally {
+      t.dispose();
     }
   }
 

@@ -18,7 +18,7 @@ import { InvalidArgument, StoreError } from '../errors.js';
 import type { ObjectRef, Timestamp } from '../store.js';
 import type { BrickWriter, ObjectRecord } from './brick.js';
 import { dataFileName } from './records.js';
-import type { RemoteClient } from './remote-client.js';
+import type { RemoteClient, Tracked } from './remote-client.js';
 import { paths } from './remote-protocol.js';
 
 const HIGH_WATER = 64 * 1024;
@@ -26,7 +26,7 @@ const HIGH_WATER = 64 * 1024;
 export class RemoteWriter implements BrickWriter {
   readonly stream: Writable;
   private readonly body = new PassThrough({ highWaterMark: HIGH_WATER });
-  private readonly upload = new AbortController();
+  private readonly upload: Tracked;
   /** Settles when the server has answered the PUT; rejects with a StoreError. */
   private readonly uploaded: Promise<void>;
   private uploadSettled = false;
@@ -35,6 +35,8 @@ export class RemoteWriter implements BrickWriter {
 
   private constructor(private readonly client: RemoteClient, private readonly brick: string,
                       private readonly id: string, readonly dataFile: string) {
+    // No overall timeout: an upload lasts as long as its body; undici's headers/body timeouts watch for stalls.
+    this.upload = client.track();
     this.uploaded = this.startUpload();
     this.stream = new Writable({
       highWaterMark: HIGH_WATER,
@@ -76,6 +78,7 @@ export class RemoteWriter implements BrickWriter {
       throw this.client.failure(err, this.upload.signal);
     } finally {
       this.uploadSettled = true;
+      this.upload.dispose();
     }
   }
 
