@@ -166,6 +166,24 @@ describe('refusals', () => {
     }
   });
 
+  it('cairn brick --config takes the secret from volume.secret and serves that volume only', async () => {
+    const cfg = path.join(dir, 'brick-config.yaml');
+    writeFileSync(cfg, stringify({ volume: { id: 'pinned', bricks: ['http://127.0.0.1:1/p1'], replica: 1, secret: 'config-secret-0123456789' } }));
+    const p = await startBrickProcess(['--dir', path.join(dir, 'pinned', 'p1'), '--config', cfg]);
+    try {
+      expect(p.output()).toMatch(/brick p1 .* volume pinned/);
+      const other = new RemoteBrick(`${p.url}/p1`, { secret: 'config-secret-0123456789', volumeId: 'first-comer' });
+      await expect(other.open()).rejects.toThrow(/belongs to volume "pinned", not "first-comer"/);
+      await other.close();
+      const good = new RemoteBrick(`${p.url}/p1`, { secret: 'config-secret-0123456789', volumeId: 'pinned' });
+      await good.open();
+      expect(good.volumeId).toBe('pinned');
+      await good.close();
+    } finally {
+      await p.stop();
+    }
+  });
+
   it('a gateway of another volume is refused by the bricks, with a clear error', async () => {
     const foreign = new RemoteBrick(bricks[0]!, { secret: SECRET, volumeId: 'another-volume' });
     const err = await foreign.open().catch((e: unknown) => e);
