@@ -62,23 +62,19 @@ export class ServedBrick {
 
   /** The open LocalBrick, for a request of volume `volumeId`; BrickIdentityMismatch for any other volume. */
   async forVolume(volumeId: string): Promise<LocalBrick> {
-    if (this.volumeId !== undefined && this.volumeId !== volumeId) {
-      throw new BrickIdentityMismatch(this.name,
-        `brick ${this.name} (${this.dir}) belongs to volume ${JSON.stringify(this.volumeId)}, not ${JSON.stringify(volumeId)}`);
-    }
+    this.checkVolume(volumeId);
     if (this.brick) return this.brick;
     this.opening ??= this.open(volumeId).finally(() => { this.opening = undefined; });
     const brick = await this.opening;
-    // Two first requests of different volumes may race: the loser is refused like any later one.
-    return this.forVolumeOpen(brick, volumeId);
+    // Two first requests of different volumes may race to open: the loser is refused like any later one.
+    this.checkVolume(volumeId);
+    return brick;
   }
 
-  private forVolumeOpen(brick: LocalBrick, volumeId: string): LocalBrick {
-    if (this.volumeId !== volumeId) {
-      throw new BrickIdentityMismatch(this.name,
-        `brick ${this.name} (${this.dir}) belongs to volume ${JSON.stringify(this.volumeId)}, not ${JSON.stringify(volumeId)}`);
-    }
-    return brick;
+  private checkVolume(volumeId: string): void {
+    if (this.volumeId === undefined || this.volumeId === volumeId) return;
+    throw new BrickIdentityMismatch(this.name,
+      `brick ${this.name} (${this.dir}) belongs to volume ${JSON.stringify(this.volumeId)}, not ${JSON.stringify(volumeId)}`);
   }
 
   private async open(volumeId: string): Promise<LocalBrick> {
