@@ -28,6 +28,9 @@ export class RemoteDataHandle implements DataHandle {
     if (!this.client.isOpen) return failedStream(this.client.closedError());
     const out = new PassThrough({ highWaterMark: 64 * 1024 });
     const t = this.client.track(); // no overall timeout: a read lasts as long as its reader takes
+    // The response may fail before the caller attaches to the stream: without a listener that 'error'
+    // would kill the process. It stays visible to the caller (listeners, pipeline and finished see it).
+    out.on('error', () => undefined);
     // The reader went away before the end: stop the transfer instead of letting the server keep sending.
     out.once('close', () => { if (!out.readableEnded) t.abort(new InvalidArgument('reader went away')); });
     void this.fetch(range, out, t);

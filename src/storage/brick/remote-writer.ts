@@ -57,6 +57,10 @@ export class RemoteWriter implements BrickWriter {
     this.uploaded.catch((err: unknown) => {
       if (!this.stream.destroyed) this.stream.destroy(err as Error);
     });
+    // The upload can fail while nobody is writing (between createWriter and the first write, say): an
+    // 'error' without a listener would kill the process. It stays visible to listeners, finished() and commit().
+    this.stream.on('error', () => undefined);
+    this.body.on('error', () => undefined); // undici reports body errors through the request, i.e. `uploaded`
   }
 
   /** Open a writer for version `timestamp` of `ref` on the server's brick `brick`. */
@@ -97,6 +101,12 @@ export class RemoteWriter implements BrickWriter {
 
   async commit(record: ObjectRecord): Promise<void> {
     if (this.state !== 'open') throw new InvalidArgument(`writer is ${this.state}`);
+    const broken = this.stream.errored;
+    if (broken) {
+      // The upload already failed (say the server went away): that is the answer, not "not ended".
+      this.state = 'failed';
+      throw this.client.failure(broken);
+    }
     if (!this.stream.writableEnded) throw new InvalidArgument('commit before the stream was ended');
     this.state = 'committing';
     this.committing = this.doCommit(record);

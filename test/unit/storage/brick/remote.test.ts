@@ -251,6 +251,22 @@ describe('RemoteBrick specifics', () => {
       await w.abort();
     });
 
+    it('a server dying before anyone listens does not crash the gateway; later reads and commits see BrickUnavailable', async () => {
+      const { brick, server } = await rig();
+      await brick.open();
+      const rec = await put(brick, o, ts(1), 'hello');
+      const h = await brick.openData(rec);
+      const w = await brick.createWriter(o, ts(2)); // its upload is in flight, nobody writes or listens
+      await server.close();
+      const s = h.read(); // fails while nobody listens yet
+      await sleep(200);
+      await expect(readAll(s)).rejects.toBeInstanceOf(BrickUnavailable);
+      w.stream.end();
+      await expect(w.commit(record(o, ts(2), { size: 0, dataFile: w.dataFile }))).rejects.toBeInstanceOf(BrickUnavailable);
+      await w.abort();
+      h.close();
+    });
+
     it('backpressure end to end: 192 MiB up and down through a slow reader without piling up memory', async () => {
       const { brick } = await rig({ server: { fsync: false } });
       await brick.open();
