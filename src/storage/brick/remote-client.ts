@@ -8,7 +8,7 @@
  * - a call that outlives `callTimeoutMs` -> Timeout (the request is aborted, not left running);
  * - a call on a closed brick -> BrickUnavailable.
  *
- * Timeouts: JSON calls are bounded as a whole by `callTimeoutMs` (an AbortSignal). Streams are bounded
+ * Timeouts: JSON calls are bounded as a whole by `callTimeoutMs` (a timer aborting the request). Streams are bounded
  * by undici's body timeout (idle time between chunks; a stream paused by backpressure is not idle) and
  * by the headers timeout (an upload whose server stops reading, or answers nothing after the last byte).
  */
