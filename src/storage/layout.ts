@@ -83,6 +83,9 @@ export class Layout {
 
   get sets(): number { return this.weights.length; }
 
+  /** Hashes set `set` owns before the last range is stretched (layout-arcs.ts rebuilds this layout from them). */
+  span(set: number): number { return this.spans[set] ?? 0; }
+
   /** The set that gets the range starting at hash 0 for this container. */
   firstSet(key: string): number {
     return dmHash(key) % this.weights.length;

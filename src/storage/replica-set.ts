@@ -53,6 +53,8 @@ export interface SetListQuery {
   reverse: boolean;
   firstPage: number;
   seekPage: number;
+  /** Yield the set's newest record even when it is a tombstone (cross-set merges during a rebalance). */
+  tombstones?: boolean;
 }
 
 export class ReplicaSet {
@@ -285,7 +287,7 @@ export class ReplicaSet {
       pick: (items) => {
         // Items come in member order, as chooseNewest's tie-break expects.
         const newest = chooseNewest(items)!;
-        return newest.deleted ? undefined : newest;
+        return newest.deleted && !q.tombstones ? undefined : newest;
       },
       dropSource: () => true,
     });

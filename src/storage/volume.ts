@@ -9,12 +9,14 @@
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { Brick, ObjectRecord } from './brick/brick.js';
+import type { Brick, ContainerRecord, ObjectRecord } from './brick/brick.js';
 import { makeBrick, type BrickFactory } from './brick-spec.js';
 import { Catalog, exists } from './catalog.js';
 import { collectPage, MergeCursor } from './cursor.js';
 import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound } from './errors.js';
-import { containerKey, Layout } from './layout.js';
+import { Layout } from './layout.js';
+import type { HashLayout } from './layout-arcs.js';
+import { Placement } from './layout-history.js';
 import { Member } from './member.js';
 import { isLive, toListEntry, toObjectInfo } from './object-info.js';
 import { checkQuorumPolicy } from './quorum.js';
@@ -32,7 +34,9 @@ export interface VolumeOptions {
   /** Builds a Brick from a spec string (tests wrap bricks in FaultyBrick here). */
   brickFactory?: BrickFactory;
   /** The layout to use (persisted by whoever owns the volume file); default: weights from brick capacities. */
-  layout?: Layout;
+  layout?: HashLayout;
+  /** The layout objects may still be placed by while a rebalance away from it is pending (layout-history.ts). */
+  previousLayout?: HashLayout;
   /** How long a failed brick is skipped before it is tried again (default 10000 ms). */
   brickRetryMs?: number;
   /** Bound on any single brick call other than streaming (default: writeTimeoutMs). */
@@ -69,7 +73,7 @@ export async function openVolume(spec: VolumeSpec, options: VolumeOptions = {}):
   }
   const layout = options.layout ?? await capacityLayout(sets);
   if (layout.sets !== sets.length) throw new InvalidArgument(`layout has ${layout.sets} sets, volume has ${sets.length}`);
-  return new Volume(spec, sets, layout);
+  return new Volume(spec, sets, layout, options.previousLayout);
 }
 
 /**
@@ -89,17 +93,24 @@ async function capacityLayout(sets: ReplicaSet[]): Promise<Layout> {
 
 export class Volume implements ObjectStore {
   readonly catalog: Catalog;
+  /** Current (and, while a rebalance is pending, previous) layout and the lookup rules across them. */
+  readonly placement: Placement;
+  /** Run by close() (a volume-file watcher stops here). */
+  private readonly closers: Array<() => void> = [];
 
-  constructor(readonly spec: VolumeSpec, readonly sets: ReplicaSet[], readonly layout: Layout) {
+  constructor(readonly spec: VolumeSpec, readonly sets: ReplicaSet[], layout: HashLayout, previous?: HashLayout) {
     this.catalog = new Catalog(sets);
+    this.placement = new Placement(layout, previous);
   }
+
+  get layout(): HashLayout { return this.placement.current; }
 
   /** Every brick, in spec order. */
   get bricks(): Brick[] { return this.sets.flatMap((s) => s.bricks); }
 
   /** The replica set holding an object under the current layout. */
   setOf(ref: ObjectRef): ReplicaSet {
-    return this.sets[this.layout.locate(containerKey(ref.account, ref.container), ref.object)]!;
+    return this.placement.hashedSet(this, ref);
   }
 
   // -- accounts and containers (volume-accounts.ts) --------------------------------------------------
@@ -125,7 +136,7 @@ export class Volume implements ObjectStore {
   }
 
   async listObjects(ref: ContainerRef, query: ListQuery): Promise<ListPage<ObjectListEntry>> {
-    await this.requireContainer(ref);
+    const container = await this.requireContainer(ref);
     const limit = Math.min(Math.max(0, Math.floor(query.limit)), LISTING_LIMIT);
     if (limit === 0) return { entries: [] };
     const reverse = query.reverse === true;
@@ -136,11 +147,13 @@ export class Volume implements ObjectStore {
       ...(query.prefix ? { prefix: query.prefix } : {}),
       reverse, ...paging,
     };
-    const cursor = new MergeCursor(this.sets.map((s) => s.cursor(ref.account, ref.container, window)), {
+    // While a rebalance is pending, an unstamped container may hold a name in two sets: merge with
+    // tombstones and linktos so the newest present record wins (layout-history.ts).
+    const mixed = !await this.placement.settled(this, ref.account, ref.container, container);
+    const cursor = new MergeCursor(this.sets.map((s) => s.cursor(ref.account, ref.container, { ...window, tombstones: mixed })), {
       nameOf: (r: ObjectRecord) => r.name,
       reverse,
-      // A name lives in one set; two only while a stale copy lingers after a layout change: newest wins.
-      pick: (items) => items.reduce((a, b) => (b.timestamp > a.timestamp ? b : a)),
+      pick: mixed ? Placement.visible : (items) => items.reduce((a, b) => (b.timestamp > a.timestamp ? b : a)),
     });
     const entries = await collectPage(cursor, (r) => r.name, { ...query, limit }, toListEntry);
     return { entries };
@@ -162,8 +175,7 @@ export class Volume implements ObjectStore {
 
   async getObject(ref: ObjectRef, opts: { signal?: AbortSignal } = {}): Promise<ObjectReader> {
     if (opts.signal?.aborted) throw new ClientDisconnected({ cause: opts.signal.reason });
-    const set = this.setOf(ref);
-    const lookup = await this.liveLookup(set, ref);
+    const { set, lookup } = await this.liveLookup(ref);
     const handle = await set.openData(lookup);
     let closed = false;
     return {
@@ -178,13 +190,13 @@ export class Volume implements ObjectStore {
   }
 
   async headObject(ref: ObjectRef): Promise<ObjectInfo> {
-    const lookup = await this.liveLookup(this.setOf(ref), ref);
+    const { lookup } = await this.liveLookup(ref);
     return toObjectInfo(lookup.newest!);
   }
 
   async postObject(ref: ObjectRef, opts: PostObjectOptions): Promise<ObjectInfo> {
-    const set = this.setOf(ref);
-    const lookup = await this.liveLookup(set, ref);
+    // Applied where the object is now (an object not yet migrated is updated in its old set).
+    const { set, lookup } = await this.liveLookup(ref);
     const current = lookup.newest!;
     if (opts.timestamp <= current.timestamp) throw new Conflict(current.timestamp, opts.timestamp);
     const record: ObjectRecord = {
@@ -201,7 +213,8 @@ export class Volume implements ObjectStore {
 
   async deleteObject(ref: ObjectRef, opts: { timestamp: Timestamp }): Promise<{ existed: boolean }> {
     const set = this.setOf(ref);
-    const { newest } = await set.lookup(ref);
+    // The tombstone goes to the hashed set; the newest version may still be in another (rebalance pending).
+    const { newest } = (await this.placement.find(this, ref)).lookup;
     if (newest && newest.timestamp >= opts.timestamp) throw new Conflict(newest.timestamp, opts.timestamp);
     const tombstone: ObjectRecord = {
       account: ref.account, container: ref.container, name: ref.object,
@@ -214,8 +227,7 @@ export class Volume implements ObjectStore {
 
   async copyObject(src: ObjectRef, dst: ObjectRef, opts: CopyObjectOptions): Promise<ObjectInfo> {
     await this.requireContainer(dst);
-    const srcSet = this.setOf(src);
-    const lookup = await this.liveLookup(srcSet, src);
+    const { set: srcSet, lookup } = await this.liveLookup(src);
     const source = lookup.newest!;
     const attrs = opts.describe(toObjectInfo(source));
     const describe = (size: number, etag: string, dataFile: string): ObjectRecord =>
@@ -271,24 +283,30 @@ export class Volume implements ObjectStore {
     return { ok, bricks };
   }
 
+  /** Run `fn` when the volume closes. */
+  onClose(fn: () => void): void { this.closers.push(fn); }
+
   async close(): Promise<void> {
+    for (const fn of this.closers.splice(0)) fn();
     await Promise.allSettled(this.bricks.map((b) => b.close()));
   }
 
   // -- helpers -------------------------------------------------------------------------------------
 
-  /** ContainerNotFound unless the container exists. */
-  async requireContainer(ref: ContainerRef): Promise<void> {
-    if (!exists(await this.catalog.getContainer(ref.account, ref.container))) throw new ContainerNotFound(ref.account, ref.container);
+  /** The container's record; ContainerNotFound unless the container exists. */
+  async requireContainer(ref: ContainerRef): Promise<ContainerRecord> {
+    const rec = await this.catalog.getContainer(ref.account, ref.container);
+    if (!exists(rec)) throw new ContainerNotFound(ref.account, ref.container);
+    return rec!;
   }
 
-  /** The lookup of a live (not deleted, not expired) object, or ObjectNotFound. */
-  private async liveLookup(set: ReplicaSet, ref: ObjectRef): Promise<Lookup> {
-    const lookup = await set.lookup(ref);
-    const v = lookup.newest;
+  /** Where the live (not deleted, not expired) object is and what its replicas hold, or ObjectNotFound. */
+  private async liveLookup(ref: ObjectRef): Promise<{ set: ReplicaSet; lookup: Lookup }> {
+    const found = await this.placement.find(this, ref);
+    const v = found.lookup.newest;
     if (!isLive(v)) throw new ObjectNotFound(ref.account, ref.container, ref.object, v?.deleted ? v.timestamp : undefined);
-    await set.noteStale(lookup);
-    return lookup;
+    await found.set.noteStale(found.lookup);
+    return found;
   }
 }
 
