@@ -80,8 +80,10 @@ export const CALLS: Record<Exclude<CallOp, 'open'>, Call> = {
   markDirty: (b, a) => b.markDirty(ref(a, 'ref'), str(a, 'timestamp')),
   settle: (b, a) => b.settle(ref(a, 'ref'), str(a, 'timestamp'), strings(a, 'blamed')),
   listMarks: (b, a) => b.listMarks(int(a, 'limit')),
-  clearMark: (b, a) => b.clearMark(ref(a, 'ref')),
+  clearMark: (b, a) => b.clearMark(ref(a, 'ref'), a.through === undefined ? undefined : str(a, 'through')),
   audit: (b) => b.audit(),
+  reclaimTombstone: (b, a) => b.reclaimTombstone(ref(a, 'ref'), str(a, 'timestamp')),
+  scanAccounts: (b, a) => b.scanAccounts(a.after === undefined ? undefined : str(a, 'after'), int(a, 'limit')),
 };
 
 /** Arguments of the writer and handle routes. */

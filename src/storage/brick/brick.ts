@@ -142,6 +142,12 @@ export interface Brick {
   listObjects(account: string, container: string, query: BrickListQuery): Promise<ObjectRecord[]>;
   /** Every object record on the brick after `after` (by account, container, name), for heal and rebalance crawls. */
   scanObjects(after: ObjectRef | undefined, limit: number): Promise<ObjectRecord[]>;
+  /**
+   * Remove the record of `ref` if it is a data-less record (tombstone) of exactly `timestamp`: the
+   * heal crawl's reclaim of tombstones older than reclaim_age, once every replica holds the same one.
+   * Anything else stored (a newer record, a live one) is left alone. Resolves with whether it was removed.
+   */
+  reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): Promise<boolean>;
   /** Live records with deleteAt <= before, oldest deleteAt first. */
   listExpired(before: number, limit: number): Promise<ObjectRecord[]>;
   /** Counters of the live objects of one container held on this brick. */
@@ -157,13 +163,20 @@ export interface Brick {
   getContainer(account: string, container: string): Promise<ContainerRecord | undefined>;
   /** Container records of an account in name order, deleted ones included, with this brick's counters. */
   listContainers(account: string, query: BrickListQuery): Promise<Array<ContainerRecord & UsageCounters>>;
+  /** Account records in name order (UTF-8 bytes) after `after`, deleted ones included (heal crawls). */
+  scanAccounts(after: string | undefined, limit: number): Promise<AccountRecord[]>;
 
   // -- heal marks (AFR's dirty and pending changelog) ---------------------------------------------
   markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void>;
   /** Clear the dirty mark; when `blamed` is non-empty, leave a pending mark blaming those bricks instead. */
   settle(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): Promise<void>;
+  /** Oldest transactions first. */
   listMarks(limit: number): Promise<HealMark[]>;
-  clearMark(ref: ObjectRef): Promise<void>;
+  /**
+   * Remove the object's marks; with `through`, only those of transactions at or before it, so a
+   * healer clearing what it healed never clears a newer transaction's mark on the same object.
+   */
+  clearMark(ref: ObjectRef, through?: Timestamp): Promise<void>;
 
   // -- maintenance ---------------------------------------------------------------------------------
   /** Remove data files no record names and temporary files; resolves with how many were removed. */

@@ -37,7 +37,7 @@ const OPS = [
   'open', 'close', 'health', 'createWriter', 'putRecord', 'getRecord', 'openData', 'linkData', 'listObjects',
   'scanObjects', 'listExpired', 'containerUsage', 'accountUsage', 'mergeAccount', 'getAccount', 'mergeContainer',
   'getContainer', 'listContainers', 'markDirty', 'settle', 'listMarks', 'clearMark', 'audit',
-  'write', 'commit', 'abort', 'read',
+  'reclaimTombstone', 'scanAccounts', 'write', 'commit', 'abort', 'read',
 ] as const;
 
 /** A Brick method, or a step of a writer (`write` = one chunk, `commit`, `abort`) or reader (`read`). */
@@ -46,7 +46,7 @@ export type FaultyOp = (typeof OPS)[number];
 /** Operations that change what the brick stores: refused in 'writes' mode. */
 const MUTATIONS = new Set<FaultyOp>([
   'createWriter', 'putRecord', 'linkData', 'mergeAccount', 'mergeContainer', 'markDirty', 'settle', 'clearMark',
-  'audit', 'write', 'commit',
+  'audit', 'write', 'commit', 'reclaimTombstone',
 ]);
 
 export class FaultyBrick implements Brick {
@@ -157,6 +157,10 @@ export class FaultyBrick implements Brick {
     return this.call('scanObjects', () => this.inner.scanObjects(after, limit));
   }
 
+  async reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): Promise<boolean> {
+    return this.call('reclaimTombstone', () => this.inner.reclaimTombstone(ref, timestamp));
+  }
+
   async listExpired(before: number, limit: number): Promise<ObjectRecord[]> {
     return this.call('listExpired', () => this.inner.listExpired(before, limit));
   }
@@ -181,6 +185,10 @@ export class FaultyBrick implements Brick {
     return this.call('listContainers', () => this.inner.listContainers(account, query));
   }
 
+  async scanAccounts(after: string | undefined, limit: number): Promise<AccountRecord[]> {
+    return this.call('scanAccounts', () => this.inner.scanAccounts(after, limit));
+  }
+
   async markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> { return this.call('markDirty', () => this.inner.markDirty(ref, timestamp)); }
 
   async settle(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): Promise<void> {
@@ -188,7 +196,9 @@ export class FaultyBrick implements Brick {
   }
 
   async listMarks(limit: number): Promise<HealMark[]> { return this.call('listMarks', () => this.inner.listMarks(limit)); }
-  async clearMark(ref: ObjectRef): Promise<void> { return this.call('clearMark', () => this.inner.clearMark(ref)); }
+  async clearMark(ref: ObjectRef, through?: Timestamp): Promise<void> {
+    return this.call('clearMark', () => this.inner.clearMark(ref, through));
+  }
   async audit(): Promise<number> { return this.call('audit', () => this.inner.audit()); }
 
   // -- fault machinery (also used by FaultyWriter) -------------------------------------------------------

@@ -334,8 +334,30 @@ export class BrickIndex {
     }));
   }
 
-  /** Remove every mark of the object (all its transactions). */
-  clearMark(ref: ObjectRef): void {
-    this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ?').run(ref.account, ref.container, ref.object);
+  /** Remove the object's marks (with `through`, only those of transactions at or before it). */
+  clearMark(ref: ObjectRef, through?: Timestamp): void {
+    if (through === undefined) {
+      this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ?').run(ref.account, ref.container, ref.object);
+      return;
+    }
+    this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp <= ?')
+      .run(ref.account, ref.container, ref.object, through);
+  }
+
+  /** Remove the record of `ref` if it is a tombstone of exactly `timestamp` (it counts nothing: no counters move). */
+  reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): boolean {
+    const res = this.stmt('DELETE FROM objects WHERE account = ? AND container = ? AND name = ? AND deleted = 1 AND timestamp = ?')
+      .run(ref.account, ref.container, ref.object, timestamp);
+    return res.changes > 0;
+  }
+
+  /** Account records in name order after `after`. */
+  scanAccounts(after: string | undefined, limit: number): AccountRecord[] {
+    if (limit <= 0) return [];
+    const rows = (after === undefined
+      ? this.stmt('SELECT account, put_timestamp, delete_timestamp, metadata FROM accounts ORDER BY account LIMIT ?').all(limit)
+      : this.stmt('SELECT account, put_timestamp, delete_timestamp, metadata FROM accounts WHERE account > ? ORDER BY account LIMIT ?')
+        .all(after, limit)) as AccountRow[];
+    return rows.map(toAccount);
   }
 }

@@ -267,6 +267,11 @@ export class LocalBrick implements Brick, WriterHost {
     return this.run((i) => i.scanObjects(after, limit));
   }
 
+  async reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): Promise<boolean> {
+    checkTimestamp(timestamp);
+    return this.exclusive(ref, () => this.run((i) => i.reclaimTombstone(ref, timestamp)));
+  }
+
   listExpired(before: number, limit: number): Promise<ObjectRecord[]> { return this.run((i) => i.listExpired(before, limit)); }
 
   containerUsage(account: string, container: string): Promise<UsageCounters> {
@@ -297,6 +302,10 @@ export class LocalBrick implements Brick, WriterHost {
     return this.run((i) => i.listContainers(account, query));
   }
 
+  scanAccounts(after: string | undefined, limit: number): Promise<AccountRecord[]> {
+    return this.run((i) => i.scanAccounts(after, limit));
+  }
+
   // -- heal marks -------------------------------------------------------------------------------------
 
   markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> { return this.run((i) => i.markDirty(ref, timestamp)); }
@@ -306,7 +315,7 @@ export class LocalBrick implements Brick, WriterHost {
   }
 
   listMarks(limit: number): Promise<HealMark[]> { return this.run((i) => i.listMarks(limit)); }
-  clearMark(ref: ObjectRef): Promise<void> { return this.run((i) => i.clearMark(ref)); }
+  clearMark(ref: ObjectRef, through?: Timestamp): Promise<void> { return this.run((i) => i.clearMark(ref, through)); }
 
   // -- maintenance ------------------------------------------------------------------------------------
 

@@ -188,6 +188,19 @@ export class MemoryBrick implements Brick {
     return out;
   }
 
+  async reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): Promise<boolean> {
+    this.ready();
+    checkTimestamp(timestamp);
+    const k = key2(ref.account, ref.container);
+    const shelf = this.shelves.get(k);
+    const stored = shelf?.records.get(ref.object);
+    if (!shelf || !stored || !stored.deleted || stored.timestamp !== timestamp) return false;
+    shelf.records.delete(ref.object);
+    shelf.names.splice(lowerBound(shelf.names, ref.object), 1);
+    if (shelf.names.length === 0) this.shelves.delete(k);
+    return true; // a tombstone counts nothing: the counters stay as they are
+  }
+
   async listExpired(before: number, limit: number): Promise<ObjectRecord[]> {
     this.ready();
     const hits: ObjectRecord[] = [];
@@ -251,6 +264,12 @@ export class MemoryBrick implements Brick {
     });
   }
 
+  async scanAccounts(after: string | undefined, limit: number): Promise<AccountRecord[]> {
+    this.ready();
+    return [...this.accounts.values()].filter((a) => after === undefined || compareNames(a.account, after) > 0)
+      .sort((a, b) => compareNames(a.account, b.account)).slice(0, Math.max(0, limit)).map(cloneAccount);
+  }
+
   // -- heal marks -------------------------------------------------------------------------------------
 
   async markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> {
@@ -276,10 +295,11 @@ export class MemoryBrick implements Brick {
     return all.slice(0, Math.max(0, limit)).map((m) => ({ ...m, ref: { ...m.ref }, blamed: [...m.blamed] }));
   }
 
-  async clearMark(ref: ObjectRef): Promise<void> {
+  async clearMark(ref: ObjectRef, through?: Timestamp): Promise<void> {
     this.ready();
     for (const [k, m] of this.marks) {
-      if (m.ref.account === ref.account && m.ref.container === ref.container && m.ref.object === ref.object) this.marks.delete(k);
+      if (m.ref.account !== ref.account || m.ref.container !== ref.container || m.ref.object !== ref.object) continue;
+      if (through === undefined || m.timestamp <= through) this.marks.delete(k);
     }
   }
 

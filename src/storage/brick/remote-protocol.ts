@@ -26,7 +26,7 @@ export const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 export const CALL_OPS = [
   'open', 'health', 'putRecord', 'getRecord', 'linkData', 'listObjects', 'scanObjects', 'listExpired',
   'containerUsage', 'accountUsage', 'mergeAccount', 'getAccount', 'mergeContainer', 'getContainer', 'listContainers',
-  'markDirty', 'settle', 'listMarks', 'clearMark', 'audit',
+  'markDirty', 'settle', 'listMarks', 'clearMark', 'audit', 'reclaimTombstone', 'scanAccounts',
 ] as const;
 export type CallOp = (typeof CALL_OPS)[number];
 

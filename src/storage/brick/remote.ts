@@ -110,6 +110,8 @@ export class RemoteBrick implements Brick {
     return this.call('scanObjects', { ...(after ? { after } : {}), limit });
   }
 
+  reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): Promise<boolean> { return this.call('reclaimTombstone', { ref, timestamp }); }
+
   listExpired(before: number, limit: number): Promise<ObjectRecord[]> { return this.call('listExpired', { before, limit }); }
 
   containerUsage(account: string, container: string): Promise<UsageCounters> {
@@ -130,6 +132,10 @@ export class RemoteBrick implements Brick {
     return this.call('listContainers', { account, query });
   }
 
+  scanAccounts(after: string | undefined, limit: number): Promise<AccountRecord[]> {
+    return this.call('scanAccounts', { ...(after !== undefined ? { after } : {}), limit });
+  }
+
   // -- heal marks -------------------------------------------------------------------------------------
 
   markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> { return this.call('markDirty', { ref, timestamp }); }
@@ -137,7 +143,9 @@ export class RemoteBrick implements Brick {
     return this.call('settle', { ref, timestamp, blamed });
   }
   listMarks(limit: number): Promise<HealMark[]> { return this.call('listMarks', { limit }); }
-  clearMark(ref: ObjectRef): Promise<void> { return this.call('clearMark', { ref }); }
+  clearMark(ref: ObjectRef, through?: Timestamp): Promise<void> {
+    return this.call('clearMark', { ref, ...(through !== undefined ? { through } : {}) });
+  }
 
   // -- maintenance ------------------------------------------------------------------------------------
 

@@ -420,6 +420,47 @@ export function brickContract(name: string, makeBrick: () => Promise<Brick>, opt
         await brick.clearMark(o); // clears every mark of the object
         expect(await brick.listMarks(10)).toEqual([]);
       });
+
+      it('clearMark through a timestamp leaves the marks of newer transactions', async () => {
+        await brick.settle(o, ts(1), ['b1']);
+        await brick.markDirty(o, ts(2));
+        await brick.markDirty(o, ts(3));
+        await brick.markDirty(ref('other'), ts(1));
+        await brick.clearMark(o, ts(2));
+        expect(await brick.listMarks(10)).toEqual([
+          { ref: ref('other'), kind: 'dirty', blamed: [], timestamp: ts(1) },
+          { ref: o, kind: 'dirty', blamed: [], timestamp: ts(3) },
+        ]);
+      });
+    });
+
+    describe('reclaim', () => {
+      it('reclaimTombstone removes exactly the named tombstone, nothing live or newer', async () => {
+        await brick.putRecord(tombstone(o, ts(2)));
+        expect(await brick.reclaimTombstone(o, ts(1))).toBe(false);
+        expect(await brick.getRecord(o)).toEqual(tombstone(o, ts(2)));
+        expect(await brick.reclaimTombstone(o, ts(2))).toBe(true);
+        expect(await brick.getRecord(o)).toBeUndefined();
+        expect(await brick.scanObjects(undefined, 10)).toEqual([]);
+        expect(await brick.reclaimTombstone(o, ts(2))).toBe(false);
+        const live = await put(brick, ref('live'), ts(3), 'data');
+        expect(await brick.reclaimTombstone(ref('live'), ts(3))).toBe(false);
+        expect(await brick.getRecord(ref('live'))).toEqual(live);
+        expect(await brick.containerUsage('AUTH_test', 'c')).toEqual({ objectCount: 1, bytesUsed: 4 });
+        // Once reclaimed, the name takes any version again (as after Swift's reclaim_age).
+        await put(brick, o, ts(1), 'old');
+        expect((await brick.getRecord(o))?.timestamp).toBe(ts(1));
+      });
+
+      it('scanAccounts pages over the account records in name order', async () => {
+        for (const a of ['b', 'a', 'é', 'c']) await brick.mergeAccount({ account: a, putTimestamp: ts(1), metadata: {} });
+        await brick.mergeAccount({ account: 'c', putTimestamp: ts(1), deleteTimestamp: ts(2), metadata: {} });
+        const first = await brick.scanAccounts(undefined, 2);
+        expect(first.map((a) => a.account)).toEqual(['a', 'b']);
+        const rest = await brick.scanAccounts('b', 10);
+        expect(rest.map((a) => a.account)).toEqual(['c', 'é']);
+        expect(rest[0]!.deleteTimestamp).toBe(ts(2));
+      });
     });
 
     describe('expiry', () => {
