@@ -36,6 +36,9 @@ export class Member {
   private lastError: StoreError | undefined;
   private health: { at: number; value: BrickHealth } | undefined;
   private readonly now: () => number;
+  /** Marked down since it last answered: its next successful call is a down->up transition. */
+  private recovering = false;
+  private readonly upListeners = new Set<(m: Member) => void>();
 
   constructor(readonly brick: Brick, private readonly opts: MemberOptions) {
     this.now = opts.now ?? Date.now;
@@ -52,10 +55,31 @@ export class Member {
   markDown(err: StoreError): void {
     this.lastError = err;
     this.downUntil = this.now() + this.opts.retryMs;
+    this.recovering = true;
   }
 
   /** Forget a down mark (tests, or an operator saying the brick is back). */
-  markUp(): void { this.downUntil = 0; }
+  markUp(): void {
+    this.downUntil = 0;
+    this.cameBack();
+  }
+
+  /**
+   * Call `fn` whenever the brick answers again after being marked down (GlusterFS's child-up event,
+   * on which the self-heal daemon starts healing that brick). Returns a function that unsubscribes.
+   */
+  onUp(fn: (m: Member) => void): () => void {
+    this.upListeners.add(fn);
+    return () => { this.upListeners.delete(fn); };
+  }
+
+  private cameBack(): void {
+    if (!this.recovering) return;
+    this.recovering = false;
+    for (const fn of [...this.upListeners]) {
+      try { fn(this); } catch { /* a listener's failure is its own business, never the caller's */ }
+    }
+  }
 
   /** Open the brick now; a failure marks it down and is returned, not thrown. */
   async open(): Promise<StoreError | undefined> {
@@ -72,7 +96,9 @@ export class Member {
     const markDown = options.markDown ?? true;
     try {
       await this.ensureOpen();
-      return await this.bounded(fn(this.brick), options.onLate);
+      const value = await this.bounded(fn(this.brick), options.onLate);
+      if (this.recovering) this.cameBack();
+      return value;
     } catch (raw) {
       const err = fromErrno(raw, this.id);
       if (markDown && isBrickFailure(err)) this.markDown(err);
