@@ -48,6 +48,8 @@ export async function makeTestApp(over: Partial<Config> = {}, opts: { local?: bo
   if (opts.local) {
     dir = mkdtempSync(join(tmpdir(), 'cairn-test-'));
     config.volume = { ...config.volume, bricks: config.volume.bricks.map((_b, i) => join(dir!, `b${i}`)) };
+    // The storage root holds files next to the bricks (tempauth's token secret): the temp dir, never ours.
+    config.storage = { root: dir };
   } else {
     const n = ++seq;
     config.volume = { ...config.volume, bricks: config.volume.bricks.map((b) => `${b}-${process.pid}-${n}`) };

@@ -17,7 +17,8 @@ describe('token endpoint', () => {
     const res = await request(app.app).get('/auth/v1.0').set('Host', 'swift.example.com:8080')
       .set('X-Auth-User', 'test:tester').set('X-Auth-Key', 'testing');
     expect(res.status).toBe(200);
-    expect(res.headers['x-auth-token']).toMatch(/^AUTH_tk[0-9a-f]{32}$/);
+    // Signed by default (tempauth/signed-tokens.ts): AUTH_tk, a base64url payload, '.', the MAC.
+    expect(res.headers['x-auth-token']).toMatch(/^AUTH_tk[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     expect(res.headers['x-storage-token']).toBe(res.headers['x-auth-token']);
     expect(res.headers['x-storage-url']).toBe('http://swift.example.com:8080/v1/AUTH_test');
     const left = Number(res.headers['x-auth-token-expires']);

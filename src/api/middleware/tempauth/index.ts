@@ -8,6 +8,9 @@
  * carries ctx.identity and ctx.authorize. Anonymous requests to accounts of our prefixes get
  * ctx.authorize too, so referrer ACLs can let them in; anything else is denied unless another auth
  * middleware already claimed it.
+ *
+ * Tokens are signed by default, so every worker and every gateway sharing the secret accepts them
+ * (token-store.ts, signed-tokens.ts, token-secret.ts).
  */
 import type { MiddlewareFactory } from '../../pipeline.js';
 import { parseSwiftPath } from '../../path.js';
@@ -15,7 +18,8 @@ import { makeAuthorize } from './authorize.js';
 import { deniedResponse, realmOf, unauthorized } from './deny.js';
 import { handleAuthRequest } from './get-token.js';
 import { accountPrefix, resolveSettings, TEMPAUTH_DEFAULTS, validateOptions, type TempAuthOptions } from './settings.js';
-import { LruTokenStore, type TokenStore } from './tokens.js';
+import { makeTokenStore } from './token-store.js';
+import type { TokenStore } from './tokens.js';
 
 export type { TempAuthOptions } from './settings.js';
 export type { TokenStore, TokenRecord } from './tokens.js';
@@ -29,7 +33,7 @@ export const tempauth: MiddlewareFactory<TempAuthOptions> = {
   },
   create(opts, deps) {
     const s = resolveSettings(opts);
-    const tokens: TokenStore = new LruTokenStore(s.resellerPrefix);
+    const tokens: TokenStore = makeTokenStore(opts, s, deps);
     const authorize = makeAuthorize(s, deps);
     const denied = async (req: Parameters<typeof deniedResponse>[0]) => deniedResponse(req);
 

@@ -28,6 +28,11 @@ export interface TempAuthOptions {
   token_life: number;
   /** 'default' keeps the request's scheme; anything else replaces the storage URL's scheme. */
   storage_url_scheme: string;
+  /** 'signed' (default): HMAC-signed tokens any process with the secret accepts (signed-tokens.ts);
+   *  'memory': tokens in this process only (forced to 'signed' when workers > 1). */
+  token_store: string;
+  /** The HMAC key for signed tokens (>= 16 characters); '' derives or makes one (token-secret.ts). */
+  token_secret: string;
 }
 
 export const TEMPAUTH_DEFAULTS: TempAuthOptions = {
@@ -37,6 +42,8 @@ export const TEMPAUTH_DEFAULTS: TempAuthOptions = {
   auth_prefix: '/auth/',
   token_life: 86400,
   storage_url_scheme: 'default',
+  token_store: 'signed',
+  token_secret: '',
 };
 
 export interface TempAuthUser { key: string; url: string; groups: string[] }
@@ -83,6 +90,10 @@ export function validateOptions(o: TempAuthOptions): void {
   if (typeof o.auth_prefix !== 'string') throw new ConfigError(key('auth_prefix'), 'must be a string');
   if (!Number.isFinite(o.token_life) || o.token_life <= 0) throw new ConfigError(key('token_life'), 'must be a positive number');
   if (typeof o.storage_url_scheme !== 'string') throw new ConfigError(key('storage_url_scheme'), 'must be a string');
+  if (o.token_store !== 'signed' && o.token_store !== 'memory') throw new ConfigError(key('token_store'), 'must be "signed" or "memory"');
+  if (typeof o.token_secret !== 'string' || (o.token_secret !== '' && o.token_secret.length < 16)) {
+    throw new ConfigError(key('token_secret'), 'must be a string of at least 16 characters (or empty)');
+  }
 }
 
 export function resolveSettings(o: TempAuthOptions): TempAuthSettings {
