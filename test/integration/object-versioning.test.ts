@@ -450,6 +450,29 @@ describe('object_versioning: large objects', () => {
   });
 });
 
+describe('object_versioning: deleting an old manifest version', () => {
+  it.skipIf(!REGISTRY.has('slo'))('DELETE ?multipart-manifest=delete&version-id= reads and deletes that version and its segments', async () => {
+    await versioned('slovd');
+    expect((await req(app, 'put', 'slovd-segs')).status).toBe(201);
+    await put('slovd-segs/a', 'a'.repeat(5));
+    await put('slovd-segs/b', 'b'.repeat(5));
+    const v1 = (await req(app, 'put', 'slovd/m?multipart-manifest=put').send(JSON.stringify([{ path: '/slovd-segs/a' }])))
+      .headers['x-object-version-id'] as string;
+    const v2 = (await req(app, 'put', 'slovd/m?multipart-manifest=put').send(JSON.stringify([{ path: '/slovd-segs/b' }])))
+      .headers['x-object-version-id'] as string;
+    expect(v1).not.toBe(v2);
+    const r = await req(app, 'delete', `slovd/m?multipart-manifest=delete&version-id=${v1}`, { Accept: 'application/json' });
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.text) as Record<string, unknown>;
+    expect(body['Number Deleted']).toBe(2);
+    expect(body['Errors']).toEqual([]);
+    // Version 1 and its segment are gone; version 2 is still current, with no delete marker added.
+    expect((await versions('slovd')).map((i) => i.version_id)).toEqual([v2]);
+    expect((await req(app, 'head', 'slovd-segs/a')).status).toBe(404);
+    expect((await req(app, 'get', 'slovd/m')).text).toBe('b'.repeat(5));
+  });
+});
+
 describe('object_versioning: needs symlink', () => {
   it('refuses to build without the symlink middleware', async () => {
     const { makeApiApp } = await import('../helpers/api-app.js');

@@ -14,7 +14,7 @@ import { subrequest } from '../../http.js';
 import { SwiftHttpError, httpError } from '../../errors.js';
 import { discardBody, isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { IGNORE_RANGE, callDown, inheritHeaders, isTrueValue, statusLine, readBody } from '../lo/subrequest.js';
+import { IGNORE_RANGE, callDown, inheritHeaders, isTrueValue, queryParam, statusLine, readBody } from '../lo/subrequest.js';
 import { forEachBounded } from '../lo/pool.js';
 import { getResponseBody, outContentType, type ErrorList } from './bulk-body.js';
 import type { SloEnv } from './env.js';
@@ -26,6 +26,8 @@ const MAX_STORED_MANIFEST = 32 * 1024 * 1024;
 interface DeleteItem {
   name: string;
   subSlo: boolean;
+  /** The version to delete (only the manifest named by the request, with ?version-id=). */
+  versionId?: string;
   /** Why this manifest could not be read (it is then reported, not deleted). */
   error?: { code: number; message: string };
 }
@@ -76,7 +78,7 @@ async function run(req: SwiftRequest, env: SloEnv, format: string | undefined, v
         else failed.push([pyQuote(item.name), item.error.message]);
         return;
       }
-      const res = await deleteOne(req, env, version, account, item.name);
+      const res = await deleteOne(req, env, version, account, item.name, item.versionId);
       if (isSuccess(res.status)) result['Number Deleted'] = Number(result['Number Deleted']) + 1;
       else if (res.status === 404) result['Number Not Found'] = Number(result['Number Not Found']) + 1;
       else {
@@ -102,10 +104,12 @@ async function run(req: SwiftRequest, env: SloEnv, format: string | undefined, v
   }
 }
 
-async function deleteOne(req: SwiftRequest, env: SloEnv, version: string, account: string, name: string): Promise<SwiftResponse> {
+async function deleteOne(req: SwiftRequest, env: SloEnv, version: string, account: string, name: string,
+                         versionId: string | undefined): Promise<SwiftResponse> {
   const headers = inheritHeaders(req);
   const res = await callDown(env.next, subrequest(req, {
     method: 'DELETE', path: `/${version}/${account}/${name.replace(/^\/+/, '')}`, headers, source: 'SLO',
+    ...(versionId !== undefined ? { query: `version-id=${pyQuote(versionId)}` } : {}),
   }));
   discardBody(res.body);
   return res;
@@ -118,7 +122,12 @@ async function deleteOne(req: SwiftRequest, env: SloEnv, version: string, accoun
 async function* toDelete(req: SwiftRequest, env: SloEnv, version: string, account: string, container: string,
                          object: string): AsyncGenerator<DeleteItem> {
   if (!req.pathIsUtf8) throw httpError(412, 'Invalid UTF8 or contains NULL');
-  const queue: Array<DeleteItem & { data?: boolean }> = [{ name: `/${container}/${object}`, subSlo: true }];
+  // ?version-id= names a version of the manifest itself (object versioning): that version is read
+  // and deleted; the segments it lists are deleted as they are now.
+  const versionId = queryParam(req, 'version-id');
+  const queue: Array<DeleteItem & { data?: boolean }> = [
+    { name: `/${container}/${object}`, subSlo: true, ...(versionId !== undefined ? { versionId } : {}) },
+  ];
   while (queue.length) {
     // Bounded (not at max_manifest_segments, which an operator may since have lowered).
     if (queue.length > env.opts.max_manifest_segments * 10) throw httpError(400, 'Too many buffered slo segments to delete.');
@@ -143,9 +152,12 @@ async function* toDelete(req: SwiftRequest, env: SloEnv, version: string, accoun
 async function manifestSegments(req: SwiftRequest, env: SloEnv, version: string, account: string,
                                 name: string): Promise<Array<DeleteItem & { data?: boolean }>> {
   const path = `/${version}/${account}/${name.replace(/^\/+/, '')}`;
+  // Swift reads every manifest of the tree with the request's version-id, if it has one.
+  const versionId = queryParam(req, 'version-id');
+  const query = versionId === undefined ? 'multipart-manifest=get' : `multipart-manifest=get&version-id=${pyQuote(versionId)}`;
   // Only the last byte of a non-manifest is worth reading; a manifest comes whole regardless.
   const get = async (ranged: boolean): Promise<SwiftResponse> => callDown(env.next, subrequest(req, {
-    method: 'GET', path, query: 'multipart-manifest=get', source: 'SLO',
+    method: 'GET', path, query, source: 'SLO',
     headers: inheritHeaders(req, ranged ? { range: 'bytes=-1', [IGNORE_RANGE]: 'x-static-large-object' } : {}),
   }));
   let res = await get(true);
