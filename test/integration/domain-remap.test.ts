@@ -24,6 +24,18 @@ describe('domain_remap', () => {
     expect(r.text).toBe('remapped');
   });
 
+  it('reads a UTF-8 container name in the Host header (sent as raw bytes) as UTF-8', async () => {
+    await putContainer(app, encodeURIComponent('sw\u2603'));
+    await putObject(app, `${encodeURIComponent('sw\u2603')}/o`, 'snowman');
+    const host = `${Buffer.from('sw\u2603', 'utf8').toString('latin1')}.AUTH_test.example.com`;
+    const r = await request(app.app).get('/o').set('Host', host).set('X-Auth-Token', app.token);
+    expect(r.status).toBe(200);
+    expect(r.text).toBe('snowman');
+    // Bytes that are not UTF-8 make a path that is not UTF-8: 412, as Swift answers.
+    const bad = await request(app.app).get('/o').set('Host', '\xff.AUTH_test.example.com').set('X-Auth-Token', app.token);
+    expect(bad.status).toBe(412);
+  });
+
   it('refuses more than two labels before the storage domain', async () => {
     const r = await request(app.app).get('/o').set('Host', 'a.b.c.example.com');
     expect(r.status).toBe(400);

@@ -56,7 +56,14 @@ export const domainRemap: MiddlewareFactory<DomainRemapOptions> = {
       if (colon >= 0 && !host.endsWith(']')) host = host.slice(0, colon);
       const domain = domains.find((d) => host.endsWith(d));
       if (!domain) return next(req);
-      const labels = host.slice(0, -domain.length).replace(/^\.+|\.+$/g, '').split('.');
+      // Node hands header values over as latin-1 (one character per byte); Swift's WSGI strings
+      // are the same bytes, which become the UTF-8 path below: decode the labels as UTF-8.
+      let hostIsUtf8 = true;
+      const labels = host.slice(0, -domain.length).replace(/^\.+|\.+$/g, '').split('.').map((label) => {
+        const decoded = latin1ToUtf8(label);
+        if (decoded === undefined) hostIsUtf8 = false;
+        return decoded ?? Buffer.from(label, 'latin1').toString('utf8');
+      });
       let container: string | undefined;
       let account: string;
       if (labels.length === 2) [container, account] = labels as [string, string];
@@ -88,6 +95,8 @@ export const domainRemap: MiddlewareFactory<DomainRemapOptions> = {
       const remapped = parts.join('/');
       req.path = remapped;
       req.rawPath = encodePath(remapped);
+      // A Host that is not UTF-8 makes a path that is not either: the proxy answers 412, as Swift's.
+      if (!hostIsUtf8) req.pathIsUtf8 = false;
       const res = await next(req);
       // Redirects and Content-Location speak of the remapped path; give the client back its own.
       const encodedRemapped = encodePath(remapped);
@@ -106,3 +115,15 @@ export const domainRemap: MiddlewareFactory<DomainRemapOptions> = {
     };
   },
 };
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The UTF-8 text of a latin-1 header string's bytes, or undefined when they are not valid UTF-8. */
+function latin1ToUtf8(s: string): string | undefined {
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  try {
+    return strictUtf8.decode(Buffer.from(s, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
