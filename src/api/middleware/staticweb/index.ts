@@ -72,7 +72,12 @@ class Site {
     delete headers['content-length'];
     delete headers['transfer-encoding'];
     headers['user-agent'] = `${this.req.headers['user-agent'] ?? ''} StaticWeb`.trim();
-    return subrequest(this.req, { method, path, query, headers, source: 'SW', preAuthorized: this.granted });
+    // Only a container-only grant (a prefix URL naming the container, which tempurl leaves
+    // unauthorized for staticweb to honour) pre-authorizes: any other temp URL already scopes the
+    // subrequests derived from it to the key's account or container, and pre-authorizing them
+    // would let a DLO index page list and read segments outside that scope.
+    return subrequest(this.req, { method, path, query, headers, source: 'SW',
+                                  preAuthorized: this.granted && this.req.ctx.tempUrl?.containerOnly === true });
   }
 
   /** Swift's _error_response: the custom page <status><web-error> under the original status, if it exists. */
