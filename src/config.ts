@@ -26,8 +26,11 @@ export interface Config {
   listen: { host: string; port: number };
   /** Worker processes (node cluster); 1 = serve in this process. */
   workers: number;
-  /** Data root: relative brick paths resolve against it. */
-  storage: { root: string };
+  /**
+   * Data root: relative brick paths resolve against it. `volumeFile`: the volume definition
+   * (storage/volume-file.ts), default `<root>/volume.json`.
+   */
+  storage: { root: string; volumeFile?: string };
   volume: VolumeSpec;
   /** Middleware names, outermost first (Swift's [pipeline:main] without proxy-server). */
   pipeline: string[];
@@ -102,8 +105,9 @@ export function configFromObject(raw: unknown, baseDir: string): Config {
   const listen = parseListen(typeof top.listen === 'number' ? String(top.listen) : optional(top.listen, DEFAULT_LISTEN, 'listen', str), 'listen');
   const workers = optional(top.workers, 1, 'workers', positiveInt);
 
-  const storage = map(top.storage ?? {}, 'storage', ['root']);
+  const storage = map(top.storage ?? {}, 'storage', ['root', 'volume_file']);
   const root = resolve(baseDir, optional(storage.root, '.', 'storage.root', nonEmptyStr));
+  const volumeFile = storage.volume_file === undefined ? undefined : resolve(root, nonEmptyStr(storage.volume_file, 'storage.volume_file'));
 
   if (top.volume === undefined) throw new ConfigError('volume', 'required (id, bricks, replica)');
   const volume = parseVolume(top.volume, root);
@@ -125,7 +129,7 @@ export function configFromObject(raw: unknown, baseDir: string): Config {
   return {
     listen,
     workers,
-    storage: { root },
+    storage: { root, ...(volumeFile !== undefined ? { volumeFile } : {}) },
     volume,
     pipeline,
     middleware,

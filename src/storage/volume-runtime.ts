@@ -1,0 +1,178 @@
+/**
+ * A Volume driven by the volume file (volume-file.ts): opened from it, created from the config at
+ * first start (pinning the capacity layout it computed), and kept in step with it while serving — a
+ * gateway polls the file and, when add-brick, remove-brick, replace-brick or a finished rebalance
+ * changes it, opens the new bricks, swaps replica sets and layouts in one tick and closes bricks that
+ * left. New writes follow the new layout from that moment (DESIGN.md §4).
+ *
+ * The volume file wins over the config's `volume.bricks`/`volume.replica`; the config keeps the
+ * knobs that are not part of the definition (quorum, timeouts, fsync, secret).
+ */
+import { watchFile, unwatchFile, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config.js';
+import { makeBrick } from './brick-spec.js';
+import { InvalidArgument } from './errors.js';
+import { layoutFromJSON } from './layout-arcs.js';
+import { Member } from './member.js';
+import { ReplicaSet } from './replica-set.js';
+import type { VolumeSpec } from './store.js';
+import { bricksOf, readVolumeFile, updateVolumeFile, VOLUME_FILE_FORMAT, type VolumeDefinition } from './volume-file.js';
+import { openVolume, type Volume, type VolumeOptions } from './volume.js';
+
+/** Where a config's volume file is. */
+export function volumeFilePath(config: Pick<Config, 'storage'>): string {
+  return config.storage.volumeFile ?? join(config.storage.root, 'volume.json');
+}
+
+/** Whether a volume is worth a file: memory bricks vanish with the process, and so would its layout. */
+export function persistent(spec: Pick<VolumeSpec, 'bricks'>): boolean {
+  return spec.bricks.some((b) => !b.startsWith('memory:'));
+}
+
+/** The runtime spec: the definition's id, replica and bricks with the config's knobs. */
+export function specFor(def: VolumeDefinition, base: VolumeSpec): VolumeSpec {
+  if (def.id !== base.id) {
+    throw new InvalidArgument(`the volume file defines volume "${def.id}" but the config says volume.id "${base.id}"`);
+  }
+  return { ...base, replica: def.replica, bricks: bricksOf(def) };
+}
+
+/** The config with its volume as the volume file defines it (unchanged when there is no file). */
+export function resolveVolumeConfig(config: Config): Config {
+  const def = readVolumeFile(volumeFilePath(config));
+  return def ? { ...config, volume: specFor(def, config.volume) } : config;
+}
+
+/** A new definition describing an open volume (its bricks and current layout). */
+export function definitionOf(volume: Volume): VolumeDefinition {
+  const r = volume.spec.replica;
+  return {
+    format: VOLUME_FILE_FORMAT,
+    id: volume.spec.id,
+    replica: r,
+    sets: volume.sets.map((_s, i) => ({ bricks: volume.spec.bricks.slice(i * r, (i + 1) * r) })),
+    layout: volume.layout.toJSON(),
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+/** Open the volume a definition describes. */
+export function openDefined(def: VolumeDefinition, base: VolumeSpec, options: VolumeOptions = {}): Promise<Volume> {
+  return openVolume(specFor(def, base), {
+    ...options,
+    layout: layoutFromJSON(def.layout),
+    ...(def.previous ? { previousLayout: layoutFromJSON(def.previous) } : {}),
+  });
+}
+
+export interface ConfiguredVolumeOptions extends VolumeOptions {
+  /** Follow changes of the volume file (a serving gateway). Default false. */
+  watch?: boolean;
+  /** Told about reloads and reload failures. */
+  onEvent?: (event: { kind: 'reloaded'; commit: number } | { kind: 'error'; error: Error }) => void;
+}
+
+/**
+ * Open the config's volume from its volume file, creating the file from the config when there is
+ * none (and the volume has bricks that persist).
+ */
+export async function openConfiguredVolume(config: Config, options: ConfiguredVolumeOptions = {}): Promise<Volume> {
+  const path = volumeFilePath(config);
+  let def = readVolumeFile(path);
+  let volume: Volume;
+  if (def) {
+    volume = await openDefined(def, config.volume, options);
+  } else {
+    volume = await openVolume({ ...config.volume, bricks: [...config.volume.bricks] }, options);
+    if (!persistent(config.volume)) return volume;
+    mkdirSync(dirname(path), { recursive: true });
+    // Another process (a cluster worker) may create it first: then its layout is the one.
+    def = (await updateVolumeFile(path, (existing) => existing ?? definitionOf(volume)))!;
+    try {
+      await applyDefinition(volume, def, options);
+    } catch (err) {
+      await volume.close();
+      throw err;
+    }
+  }
+  if (options.watch) watchDefinition(volume, path, options);
+  return volume;
+}
+
+/**
+ * Bring an open volume in line with a definition: open bricks it adds, rebuild the replica sets, swap
+ * sets and layouts in one synchronous step, then close bricks it dropped. Operations in flight keep
+ * the sets they started with (members are shared, so they keep working).
+ */
+export async function applyDefinition(volume: Volume, def: VolumeDefinition, options: VolumeOptions = {}): Promise<void> {
+  const spec = volume.spec;
+  if (def.id !== spec.id) throw new InvalidArgument(`volume file is for volume "${def.id}", this is "${spec.id}"`);
+  if (def.replica !== spec.replica) throw new InvalidArgument(`volume file has replica ${def.replica}, the volume ${spec.replica}`);
+  const layout = layoutFromJSON(def.layout);
+  const previous = def.previous ? layoutFromJSON(def.previous) : undefined;
+  const bricks = bricksOf(def);
+  const same = bricks.length === spec.bricks.length && bricks.every((b, i) => b === spec.bricks[i]);
+  if (same) {
+    if (layout.sets !== volume.sets.length) throw new InvalidArgument(`layout has ${layout.sets} sets, volume has ${volume.sets.length}`);
+    volume.placement.update(layout, previous);
+    return;
+  }
+  const r = spec.replica;
+  const old = new Map<string, Member>();
+  spec.bricks.forEach((b, i) => old.set(b, volume.sets[Math.floor(i / r)]!.members[i % r]!));
+  const factory = options.brickFactory ?? makeBrick;
+  const writeTimeoutMs = spec.writeTimeoutMs ?? 30000;
+  const added: Member[] = [];
+  const members = await Promise.all(bricks.map(async (b) => {
+    const have = old.get(b);
+    if (have) return have;
+    // The same settings openVolume gives its members.
+    const m = new Member(await factory(b, spec), {
+      timeoutMs: options.callTimeoutMs ?? writeTimeoutMs,
+      retryMs: options.brickRetryMs ?? 10000,
+      minFreeDiskPercent: spec.minFreeDiskPercent ?? 10,
+    });
+    added.push(m);
+    return m;
+  }));
+  await Promise.all(added.map((m) => m.open()));
+  const sets: ReplicaSet[] = [];
+  for (let s = 0; s * r < members.length; s++) {
+    sets.push(new ReplicaSet(s, members.slice(s * r, (s + 1) * r), { quorum: spec.quorum ?? 'auto', writeTimeoutMs }));
+  }
+  if (layout.sets !== sets.length) {
+    await Promise.allSettled(added.map((m) => m.brick.close()));
+    throw new InvalidArgument(`layout has ${layout.sets} sets, volume file lists ${sets.length}`);
+  }
+  const kept = new Set(members);
+  const dropped = [...old.values()].filter((m) => !kept.has(m));
+  // One tick: sets, brick list and layouts change together.
+  volume.sets.splice(0, volume.sets.length, ...sets);
+  spec.bricks.splice(0, spec.bricks.length, ...bricks);
+  volume.placement.update(layout, previous);
+  await Promise.allSettled(dropped.map((m) => m.brick.close()));
+}
+
+/** How often a gateway looks at the volume file. */
+export const WATCH_INTERVAL_MS = 1000;
+
+/** Poll the volume file and apply each change (serialized); stops when the volume closes. */
+export function watchDefinition(volume: Volume, path: string, options: ConfiguredVolumeOptions = {}): void {
+  let chain = Promise.resolve();
+  let lastUpdated = readVolumeFile(path)?.updatedAt;
+  const listener = (): void => {
+    chain = chain.then(async () => {
+      const def = readVolumeFile(path);
+      if (!def || def.updatedAt === lastUpdated) return;
+      lastUpdated = def.updatedAt;
+      await applyDefinition(volume, def, options);
+      options.onEvent?.({ kind: 'reloaded', commit: volume.layout.version });
+    }).catch((err: unknown) => {
+      options.onEvent?.({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
+    });
+  };
+  // Polling (not fs.watch): the file is replaced by rename, which fs.watch loses track of.
+  watchFile(path, { interval: WATCH_INTERVAL_MS, persistent: false }, listener);
+  volume.onClose(() => unwatchFile(path, listener));
+}
