@@ -8,6 +8,7 @@
  */
 import type { Brick, BrickHealth } from './brick/brick.js';
 import { BrickUnavailable, fromErrno, InsufficientStorage, StoreError, Timeout } from './errors.js';
+import type { StoreMetricsSink } from './metrics-sink.js';
 
 export interface MemberOptions {
   /** A call that takes longer is abandoned (Timeout) and the brick marked down. */
@@ -17,6 +18,8 @@ export interface MemberOptions {
   /** A brick with less free space than this percentage takes no new object data. */
   minFreeDiskPercent: number;
   now?: () => number;
+  /** Told the duration and outcome of every call (per-brick latency and error metrics). */
+  metrics?: StoreMetricsSink;
 }
 
 export interface CallOptions {
@@ -94,14 +97,19 @@ export class Member {
   /** Run `fn` against the brick with the timeout; brick-level failures mark it down. */
   async call<T>(fn: (brick: Brick) => Promise<T>, options: CallOptions = {}): Promise<T> {
     const markDown = options.markDown ?? true;
+    const sink = this.opts.metrics;
+    const t0 = sink ? performance.now() : 0;
     try {
       await this.ensureOpen();
       const value = await this.bounded(fn(this.brick), options.onLate);
+      sink?.brickCall(this.id, (performance.now() - t0) / 1000);
       if (this.recovering) this.cameBack();
       return value;
     } catch (raw) {
       const err = fromErrno(raw, this.id);
-      if (markDown && isBrickFailure(err)) this.markDown(err);
+      const failure = isBrickFailure(err);
+      sink?.brickCall(this.id, (performance.now() - t0) / 1000, failure ? err : undefined);
+      if (markDown && failure) this.markDown(err);
       throw err;
     }
   }

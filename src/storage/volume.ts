@@ -18,6 +18,7 @@ import { Layout } from './layout.js';
 import type { HashLayout } from './layout-arcs.js';
 import { Placement } from './layout-history.js';
 import { Member } from './member.js';
+import type { StoreMetricsSink } from './metrics-sink.js';
 import { isLive, toListEntry, toObjectInfo } from './object-info.js';
 import { checkQuorumPolicy } from './quorum.js';
 import { ReplicaSet, type Lookup } from './replica-set.js';
@@ -41,6 +42,8 @@ export interface VolumeOptions {
   brickRetryMs?: number;
   /** Bound on any single brick call other than streaming (default: writeTimeoutMs). */
   callTimeoutMs?: number;
+  /** Where per-brick call latency and errors are reported (src/metrics.ts); none by default. */
+  metrics?: StoreMetricsSink;
 }
 
 export async function openVolume(spec: VolumeSpec, options: VolumeOptions = {}): Promise<Volume> {
@@ -56,6 +59,7 @@ export async function openVolume(spec: VolumeSpec, options: VolumeOptions = {}):
     timeoutMs: options.callTimeoutMs ?? writeTimeoutMs,
     retryMs: options.brickRetryMs ?? 10000,
     minFreeDiskPercent: spec.minFreeDiskPercent ?? 10,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   }));
   // A brick that cannot be opened now is marked down and opened when next tried.
   const failures = await Promise.all(members.map((m) => m.open()));
