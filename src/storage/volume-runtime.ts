@@ -132,6 +132,7 @@ export async function applyDefinition(volume: Volume, def: VolumeDefinition, opt
       timeoutMs: options.callTimeoutMs ?? writeTimeoutMs,
       retryMs: options.brickRetryMs ?? 10000,
       minFreeDiskPercent: spec.minFreeDiskPercent ?? 10,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     added.push(m);
     return m;
