@@ -106,3 +106,30 @@ export async function* containerNames(sets: readonly ReplicaSet[], c: ContainerI
     yield { name, records };
   }
 }
+
+/**
+ * Live objects a replica set still holds (remove-brick commit requires 0): every brick's records are
+ * scanned, and a live record counts when the set's newest-wins view agrees (a replica that missed a
+ * move still shows the old copy; its peers' linkto wins).
+ */
+export async function liveObjectsIn(set: ReplicaSet, page = 1000): Promise<number> {
+  const seen = new Set<string>();
+  let live = 0;
+  for (const m of set.members) {
+    let after: { account: string; container: string; object: string } | undefined;
+    for (;;) {
+      const rows = await m.call((b) => b.scanObjects(after, page));
+      for (const r of rows) {
+        const id = `${r.account}\u0000${r.container}\u0000${r.name}`;
+        if (r.deleted || seen.has(id)) continue;
+        seen.add(id);
+        const { newest } = await set.lookup({ account: r.account, container: r.container, object: r.name });
+        if (newest && !newest.deleted) live++;
+      }
+      if (rows.length < page) break;
+      const last = rows[rows.length - 1]!;
+      after = { account: last.account, container: last.container, object: last.name };
+    }
+  }
+  return live;
+}

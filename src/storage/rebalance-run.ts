@@ -133,6 +133,8 @@ export async function runRebalance(o: RunRebalanceOptions): Promise<RebalanceSta
       delete done.previous; // every object is on its hashed set: misses are authoritative everywhere
       return done;
     });
+    // A volume we were handed follows the file at once (a gateway's watcher does the same for its own).
+    if (!owned) await applyDefinition(volume, final!, o.volumeOptions);
     return final!.rebalance!;
   } catch (err) {
     // Leave it resumable: stopped at the last checkpoint, with the error.
