@@ -15,6 +15,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgument } from './errors.js';
 import { countObjects } from './rebalance-crawl.js';
+import { fixLayout, reclaimLinktos } from './rebalance-fixlayout.js';
 import { Rebalancer, zeroCounts } from './rebalance.js';
 import type { VolumeSpec } from './store.js';
 import { processAlive, readVolumeFile, updateVolumeFile, type RebalanceState, type VolumeDefinition } from './volume-file.js';
@@ -82,8 +83,10 @@ export async function runRebalance(o: RunRebalanceOptions): Promise<RebalanceSta
   try {
     volume = o.volume ?? await openDefined(claimed!, o.base, o.volumeOptions);
     if (!owned) await applyDefinition(volume, claimed!, o.volumeOptions);
-    const grace = (o.graceMs ?? 3 * WATCH_INTERVAL_MS) - (Date.now() - Date.parse(state.layoutChangedAt));
-    if (grace > 0) await sleep(grace, undefined, o.signal ? { signal: o.signal } : {}).catch(() => undefined);
+    const graceMs = o.graceMs ?? 3 * WATCH_INTERVAL_MS;
+    const grace = graceMs - (Date.now() - Date.parse(state.layoutChangedAt));
+    if (grace > 0) await pause(grace, o.signal);
+    await fixLayout(volume, o.signal);
     if (fresh || state.total === undefined) {
       state = await persist(o.file, { total: await countObjects(volume.sets) });
     }
@@ -135,7 +138,17 @@ export async function runRebalance(o: RunRebalanceOptions): Promise<RebalanceSta
     });
     // A volume we were handed follows the file at once (a gateway's watcher does the same for its own).
     if (!owned) await applyDefinition(volume, final!, o.volumeOptions);
-    return final!.rebalance!;
+    if (outcome.status !== 'completed') return final!.rebalance!;
+    // Once every gateway has dropped the previous layout, the linktos have done their job.
+    await pause(graceMs, o.signal);
+    if (o.signal?.aborted) return final!.rebalance!;
+    const reclaimed = await reclaimLinktos(volume.sets.filter((_s, i) => final!.sets[i]?.state !== 'draining'), o.signal);
+    const cleaned = await updateVolumeFile(o.file, (def) => {
+      const r = def?.rebalance;
+      if (!r || r.commit !== final!.rebalance!.commit) return undefined;
+      return { ...def, rebalance: { ...r, counts: { ...r.counts, reclaimed: r.counts.reclaimed + reclaimed } } };
+    });
+    return cleaned!.rebalance!;
   } catch (err) {
     // Leave it resumable: stopped at the last checkpoint, with the error.
     const message = err instanceof Error ? err.message : String(err);
@@ -149,6 +162,12 @@ export async function runRebalance(o: RunRebalanceOptions): Promise<RebalanceSta
   } finally {
     if (owned) await volume?.close();
   }
+}
+
+/** Sleep, cut short by the signal. */
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return;
+  await sleep(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
 
 /** The rebalance state this process owns, or an error if someone took it over. */

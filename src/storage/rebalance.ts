@@ -51,7 +51,7 @@ export interface RebalanceOutcome {
 }
 
 export function zeroCounts(): RebalanceCounts {
-  return { scanned: 0, moved: 0, failed: 0, bytes: 0, containers: 0 };
+  return { scanned: 0, moved: 0, failed: 0, bytes: 0, containers: 0, reclaimed: 0 };
 }
 
 /** How many failure descriptions are kept. */

@@ -44,6 +44,8 @@ export interface RebalanceCounts {
   bytes: number;
   /** Containers finished and stamped with the layout commit. */
   containers: number;
+  /** Linktos removed after completion (rebalance-fixlayout.ts). */
+  reclaimed: number;
 }
 
 export interface RebalanceState {
