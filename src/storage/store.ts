@@ -199,7 +199,11 @@ export interface CreateContainerResult { created: boolean; info: ContainerInfo }
 
 export interface StoreHealth {
   ok: boolean;
-  bricks: Array<{ id: string; up: boolean; detail?: string; freeBytes?: number; totalBytes?: number }>;
+  /**
+   * Per brick: `up` = answering and not held out; `readOnly` and `full` (below min-free-disk: no new
+   * object data) say why a brick is out of service; `detail` says it in words.
+   */
+  bricks: Array<{ id: string; up: boolean; detail?: string; freeBytes?: number; totalBytes?: number; readOnly?: boolean; full?: boolean }>;
 }
 
 // ---------------------------------------------------------------------------------------- the store

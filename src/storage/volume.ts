@@ -18,6 +18,7 @@ import { Layout } from './layout.js';
 import type { HashLayout } from './layout-arcs.js';
 import { Placement } from './layout-history.js';
 import { Member } from './member.js';
+import { probeMember } from './member-status.js';
 import type { StoreMetricsSink } from './metrics-sink.js';
 import { isLive, toListEntry, toObjectInfo } from './object-info.js';
 import { checkQuorumPolicy } from './quorum.js';
@@ -273,14 +274,8 @@ export class Volume implements ObjectStore {
     const bricks: StoreHealth['bricks'] = [];
     let ok = true;
     for (const set of this.sets) {
-      const answers = await Promise.all(set.members.map(async (m) => {
-        try {
-          const h = await m.call((b) => b.health());
-          return { id: m.id, up: h.ok && m.up, ...(h.detail ? { detail: h.detail } : {}), freeBytes: h.freeBytes, totalBytes: h.totalBytes };
-        } catch (err) {
-          return { id: m.id, up: false, detail: (err as Error).message };
-        }
-      }));
+      // Down, read-only and full bricks are detected (and held out) by the probe: member-status.ts.
+      const answers = await Promise.all(set.members.map((m) => probeMember(m, this.spec.minFreeDiskPercent ?? 10)));
       bricks.push(...answers);
       if (!set.hasQuorum(answers.flatMap((a, i) => (a.up ? [i] : [])))) ok = false;
     }

@@ -69,4 +69,14 @@ describe('store health', () => {
     expect(res.text).toBe('OK');
     expect(res.headers['x-cairn-bricks-down']).toBe('b1');
   });
+
+  it('names full bricks (serving, but taking no new data) in their own header', async () => {
+    (app.store as FakeStore).healthState = {
+      ok: true, bricks: [{ id: 'b1', up: true, full: true, detail: 'full' }, { id: 'b2', up: false, readOnly: true }, { id: 'b3', up: true }],
+    };
+    const res = await request(app.app).get('/healthcheck');
+    expect(res.status).toBe(200);
+    expect(res.headers['x-cairn-bricks-full']).toBe('b1');
+    expect(res.headers['x-cairn-bricks-down']).toBe('b2');
+  });
 });

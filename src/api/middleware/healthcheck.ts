@@ -6,7 +6,8 @@
  * Cairn addition: the store's health is part of the answer. When the store reports it cannot serve
  * (health().ok false) the answer is 503 naming the bricks that are down; while it can serve with
  * some bricks down the answer stays 200 "OK" (a load balancer should keep sending traffic) and the
- * X-Cairn-Bricks-Down header names them.
+ * X-Cairn-Bricks-Down header names them (read-only bricks are down too); X-Cairn-Bricks-Full names the
+ * bricks below min-free-disk, which serve but take no new object data.
  */
 import { existsSync } from 'node:fs';
 import type { SwiftResponse } from '../http.js';
@@ -36,9 +37,14 @@ export const healthcheck: MiddlewareFactory<HealthcheckOptions> = {
         return text(503, 'STORE UNAVAILABLE: health check failed');
       }
       const down = health.bricks.filter((b) => !b.up);
+      const full = health.bricks.filter((b) => b.up && b.full);
       const names = down.map((b) => (b.detail ? `${b.id} (${b.detail})` : b.id)).join(', ');
       if (!health.ok) return text(503, `STORE UNAVAILABLE: bricks down: ${names || 'none reported'}`);
-      return text(200, 'OK', down.length ? { 'x-cairn-bricks-down': down.map((b) => b.id).join(', ') } : {});
+      return text(200, 'OK', {
+        ...(down.length ? { 'x-cairn-bricks-down': down.map((b) => b.id).join(', ') } : {}),
+        // Full bricks still serve reads and deletes but take no new data (below min-free-disk).
+        ...(full.length ? { 'x-cairn-bricks-full': full.map((b) => b.id).join(', ') } : {}),
+      });
     };
   },
 };
