@@ -16,6 +16,7 @@ import { decodePath, parseQuery, titleCase, type Handler, type SwiftRequest, typ
 import { REGISTRY } from './api/middleware/registry.js';
 import { buildPipeline, InfoRegistry, type AppDeps } from './api/pipeline.js';
 import { createProxyApp } from './api/proxy.js';
+import { CairnMetrics } from './metrics.js';
 import { ORIGINAL_METHOD_HEADER, retryWithQuotedTarget, whenIdle, type HttpParseError } from './raw-request-line.js';
 import type { ObjectStore } from './storage/store.js';
 
@@ -33,11 +34,18 @@ export function newTxnId(): string {
   return `tx${rand}-${Math.floor(Date.now() / 1000).toString(16).padStart(10, '0')}`;
 }
 
-export function createApp(config: Config, store: ObjectStore, logger: Logger): CairnApp {
+/** What a caller may share with the app (the gateway shares its metrics with the volume). */
+export interface AppOptions {
+  /** The process's metrics; a fresh registry when not given. */
+  metrics?: CairnMetrics;
+}
+
+export function createApp(config: Config, store: ObjectStore, logger: Logger, options: AppOptions = {}): CairnApp {
   const info = new InfoRegistry();
   const deps: AppDeps = {
     store, config, logger, info,
     constraints: { ...DEFAULT_CONSTRAINTS, ...config.constraints },
+    metrics: options.metrics ?? new CairnMetrics(),
   };
   const handler = buildPipeline(config.pipeline, REGISTRY, deps, createProxyApp(deps));
   const app = express();

@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { CairnMetrics } from '../metrics.js';
 import type { ObjectStore } from '../storage/store.js';
 import type { Constraints } from './constraints.js';
 import type { Handler, Middleware } from './http.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   constraints: Constraints;
   logger: Logger;
   info: InfoRegistry;
+  /** The process's metrics (shared with the volume, which reports brick calls into it). */
+  metrics?: CairnMetrics;
 }
 
 export class ConfigError extends Error {

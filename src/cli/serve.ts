@@ -9,8 +9,10 @@ import cluster from 'node:cluster';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { ConfigError, isLocalBrick, loadConfig, type Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { CairnMetrics } from '../metrics.js';
+import { serveClusterMetrics } from '../metrics-cluster.js';
 import { createApp, tuneServer } from '../server.js';
 import { openVolume } from '../storage/volume.js';
 import { banner } from './banner.js';
@@ -67,16 +69,18 @@ function prepareBricks(config: Config): void {
 
 /** Serve in this process (the only one, or one cluster worker). */
 async function runServer(config: Config, isWorker: boolean): Promise<void> {
-  const logger = pino({ level: config.log.level });
+  const logger = createLogger(config.log);
+  // One registry per process: the volume reports brick calls into it, the metrics middleware serves it.
+  const metrics = new CairnMetrics();
   let store: Awaited<ReturnType<typeof openVolume>>;
   try {
-    store = await openVolume(config.volume);
+    store = await openVolume(config.volume, { metrics });
   } catch (err) {
     fail(err);
   }
   let server: Server;
   try {
-    const { app } = createApp(config, store, logger);
+    const { app } = createApp(config, store, logger, { metrics });
     server = createServer(app);
   } catch (err) {
     await store.close().catch(() => undefined);
@@ -114,23 +118,24 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
 
 /**
  * The cluster primary: forks the workers (they share the listening socket), restarts one that dies
- * unexpectedly, and on SIGTERM/SIGINT asks every worker to drain and waits for them.
+ * unexpectedly, and on SIGTERM/SIGINT asks every worker to drain and waits for them. It also gathers
+ * the workers' metrics for a /metrics scrape (metrics-cluster.ts).
  *
- * Tempauth tokens live in the memory of the worker that issued them until shared token state arrives
- * with the scale-out work; until then a client whose next connection lands on another worker must
- * authenticate again there, which is why the banner says so.
+ * Workers share nothing in memory: TempAuth tokens are signed, so any worker accepts any worker's
+ * (tempauth/signed-tokens.ts), and the bricks' SQLite indexes serialise their writes (WAL, busy timeout).
  */
 function runPrimary(config: Config): void {
   let stopping = false;
   let announced = false;
   const fork = (): void => { cluster.fork(); };
+  serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork();
 
   cluster.on('listening', (_worker, address) => {
     if (announced) return;
     announced = true;
     process.stdout.write(banner(config, address.port));
-    process.stdout.write(`cairn: ${config.workers} workers; tempauth tokens are per worker process for now\n`);
+    process.stdout.write(`cairn: ${config.workers} workers\n`);
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

@@ -25,6 +25,7 @@ import { versionedWrites } from './versioned_writes/index.js';
 import { symlink } from './symlink/index.js';
 import { dlo } from './dlo.js';
 import { etagQuoter } from './etag-quoter.js';
+import { metrics } from './metrics.js';
 
 export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   // Required ones first: catch_errors must be inserted before gatekeeper is placed after it.
@@ -51,6 +52,7 @@ export const MIDDLEWARES: ReadonlyArray<MiddlewareFactory<any>> = [
   symlink,
   dlo,
   etagQuoter,
+  metrics,
 ];
 
 export const REGISTRY: ReadonlyMap<string, MiddlewareFactory<any>> = new Map(MIDDLEWARES.map((m) => [m.name, m]));
