@@ -76,4 +76,8 @@ program.command('bench')
     process.exitCode = await bench(opts);
   });
 
+// volume create|add-brick|remove-brick|replace-brick (+ status|info from the heal side) and rebalance start|status|stop.
+await (await import('./volume.js')).registerVolume(program);
+(await import('./rebalance.js')).registerRebalance(program);
+
 await program.parseAsync(process.argv);

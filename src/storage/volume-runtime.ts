@@ -20,9 +20,13 @@ import type { VolumeSpec } from './store.js';
 import { bricksOf, readVolumeFile, updateVolumeFile, VOLUME_FILE_FORMAT, type VolumeDefinition } from './volume-file.js';
 import { openVolume, type Volume, type VolumeOptions } from './volume.js';
 
-/** Where a config's volume file is. */
-export function volumeFilePath(config: Pick<Config, 'storage'>): string {
-  return config.storage.volumeFile ?? join(config.storage.root, 'volume.json');
+/**
+ * Where a volume's file is: the config's volume (the default storage policy's) at `storage.volume_file`,
+ * default `<storage root>/volume.json`; any other volume (another policy's) at `<root>/volume-<id>.json`.
+ */
+export function volumeFilePath(config: Pick<Config, 'storage' | 'volume'>, volumeId = config.volume.id): string {
+  if (volumeId === config.volume.id) return config.storage.volumeFile ?? join(config.storage.root, 'volume.json');
+  return join(config.storage.root, `volume-${volumeId}.json`);
 }
 
 /** Whether a volume is worth a file: memory bricks vanish with the process, and so would its layout. */
@@ -42,6 +46,12 @@ export function specFor(def: VolumeDefinition, base: VolumeSpec): VolumeSpec {
 export function resolveVolumeConfig(config: Config): Config {
   const def = readVolumeFile(volumeFilePath(config));
   return def ? { ...config, volume: specFor(def, config.volume) } : config;
+}
+
+/** A volume spec as its volume file defines it (unchanged when there is none). */
+export function resolveVolumeSpec(config: Pick<Config, 'storage' | 'volume'>, spec: VolumeSpec): VolumeSpec {
+  const def = readVolumeFile(volumeFilePath(config, spec.id));
+  return def ? specFor(def, spec) : spec;
 }
 
 /** A new definition describing an open volume (its bricks and current layout). */
@@ -74,18 +84,19 @@ export interface ConfiguredVolumeOptions extends VolumeOptions {
 }
 
 /**
- * Open the config's volume from its volume file, creating the file from the config when there is
- * none (and the volume has bricks that persist).
+ * Open a volume of the config (default: its `volume`; a storage policy's otherwise) from its volume
+ * file, creating the file from the config when there is none (and the volume has bricks that persist).
  */
-export async function openConfiguredVolume(config: Config, options: ConfiguredVolumeOptions = {}): Promise<Volume> {
-  const path = volumeFilePath(config);
+export async function openConfiguredVolume(config: Pick<Config, 'storage' | 'volume'>, options: ConfiguredVolumeOptions = {},
+                                          spec: VolumeSpec = config.volume): Promise<Volume> {
+  const path = volumeFilePath(config, spec.id);
   let def = readVolumeFile(path);
   let volume: Volume;
   if (def) {
-    volume = await openDefined(def, config.volume, options);
+    volume = await openDefined(def, spec, options);
   } else {
-    volume = await openVolume({ ...config.volume, bricks: [...config.volume.bricks] }, options);
-    if (!persistent(config.volume)) return volume;
+    volume = await openVolume({ ...spec, bricks: [...spec.bricks] }, options);
+    if (!persistent(spec)) return volume;
     mkdirSync(dirname(path), { recursive: true });
     // Another process (a cluster worker) may create it first: then its layout is the one.
     def = (await updateVolumeFile(path, (existing) => existing ?? definitionOf(volume)))!;
@@ -169,6 +180,12 @@ export function watchDefinition(volume: Volume, path: string, options: Configure
       lastUpdated = def.updatedAt;
       await applyDefinition(volume, def, options);
       options.onEvent?.({ kind: 'reloaded', commit: volume.layout.version });
+      // The rebalance runs in its own process and checkpoints into the file: the gateway's metrics follow it here.
+      const r = def.rebalance;
+      if (r) {
+        const { scanned, moved, failed, bytes, containers } = r.counts;
+        options.metrics?.rebalanceProgress?.({ running: r.status === 'running', scanned, moved, failed, bytes, containers });
+      }
     }).catch((err: unknown) => {
       options.onEvent?.({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)) });
     });
