@@ -75,9 +75,11 @@ async function streamTo(ref: ObjectRef, source: ObjectRecord, handle: DataHandle
   const timer = setTimeout(stalled, opts.stallMs);
   const md5 = createHash('md5');
   let bytes = 0;
-  let readFailed = false;
+  // Which side failed first: pipeline() then destroys every stream with that error, so each errors.
+  let first: 'read' | 'write' | undefined;
   const reader = handle.read();
-  reader.once('error', () => { readFailed = true; });
+  reader.once('error', () => { first ??= 'read'; });
+  writer.stream.once('error', () => { first ??= 'write'; });
   const meter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       md5.update(chunk);
@@ -90,7 +92,7 @@ async function streamTo(ref: ObjectRef, source: ObjectRecord, handle: DataHandle
     try {
       await pipeline(reader, meter, writer.stream, { signal: ac.signal });
     } catch (err) {
-      if (readFailed) throw new SourceBad('read failed', { cause: err });
+      if (first === 'read') throw new SourceBad('read failed', { cause: err });
       if (ac.signal.aborted) throw ac.signal.reason as Timeout;
       const e = fromErrno(err, sink.id);
       // The sink's stream failed like a dead disk: hold it out as any other failed call would.

@@ -29,7 +29,7 @@ export interface CrawlOptions {
   stallMs: number;
   /** Tombstones older than this are reclaimed. */
   reclaimAgeMs: number;
-  /** Records younger than this are left to the index heal (their write may be in flight). */
+  /** Records younger than this are left to the index heal (their write may be in flight); 0: none are. */
   graceMs: number;
   /** Records per scan page (default 500). */
   pageSize?: number;
@@ -94,13 +94,18 @@ export async function crawlSet(set: ReplicaSet, opts: CrawlOptions): Promise<Set
     }
     const ageMs = now() - toSeconds(newest.timestamp) * 1000;
     if (newest.deleted && !isLinkto(newest) && ageMs > opts.reclaimAgeMs && everyone && records.every((r) => !r || r.deleted)) {
-      if (!opts.dryRun) await pool.run(async () => { counts.reclaimed += await reclaim(set, answers); });
+      if (!opts.dryRun) {
+        await pool.run(async () => {
+          const n = await reclaim(set, answers);
+          counts.reclaimed += n;
+        });
+      }
       continue;
     }
     // Only disagreement among the replicas that answered counts: one that is away is the index heal's
     // when it comes back (the writes it missed blame it).
     const differ = records.some((r) => r === undefined || !sameVersion(r, newest));
-    if (!differ || ageMs < opts.graceMs) continue;
+    if (!differ || (opts.graceMs > 0 && ageMs < opts.graceMs)) continue;
     counts.differing++;
     if (opts.dryRun) continue;
     const ref = refOf(newest);

@@ -37,7 +37,7 @@ import { toSeconds } from './timestamp.js';
 import type { Volume } from './volume.js';
 
 export interface HealerOptions {
-  /** How often marks are worked off (default 5000 ms; 0: only when kicked or a brick comes back). */
+  /** How often marks are worked off (default 5000 ms; 0: once at start, then only when kicked or a brick comes back). */
   intervalMs?: number;
   /** How often a full crawl runs (default 0: on demand only). */
   fullCrawlIntervalMs?: number;
@@ -72,7 +72,10 @@ export class Healer {
   private again = false;
   private crawl: Promise<CrawlSummary> | undefined;
   private crawlAbort: AbortController | undefined;
+  /** Not started (or stopped): no background work. A pass run on demand still runs. */
   private stopped = true;
+  /** stop() was called: a pass in progress ends early. */
+  private halted = false;
   private readonly unsubscribe = new Map<Member, () => void>();
   private readonly log: HealLog | undefined;
   /** Counts, marks seen, split-brains: what status() reports. */
@@ -100,9 +103,12 @@ export class Healer {
   start(): this {
     if (!this.stopped) return this;
     this.stopped = false;
+    this.halted = false;
     registry.set(this.volume, this);
     this.subscribe();
+    // One pass at once (leftovers of a previous run), then every intervalMs.
     if (this.o.intervalMs > 0) this.schedule(0);
+    else this.kick();
     if (this.o.fullCrawlIntervalMs > 0) this.scheduleCrawl();
     return this;
   }
@@ -110,6 +116,7 @@ export class Healer {
   /** Stop the background work; resolves when the pass or crawl in progress has stopped. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halted = true;
     if (registry.get(this.volume) === this) registry.delete(this.volume);
     clearTimeout(this.timer);
     clearTimeout(this.crawlTimer);
@@ -187,7 +194,7 @@ export class Healer {
     });
     const pool = new Pool(this.o.concurrency);
     for (const { ref, marks } of groups.values()) {
-      if (this.stopped) break;
+      if (this.halted) break;
       if (this.inFlight(marks) || this.waitingForDown(set, marks)) { summary.deferred++; continue; }
       const through = marks.reduce((t, m) => (m.timestamp > t ? m.timestamp : t), marks[0]!.timestamp);
       summary.objects++;
@@ -211,6 +218,7 @@ export class Healer {
 
   /** A dirty mark younger than the grace with no pending mark of its transaction: the write may still run. */
   private inFlight(marks: HealMark[]): boolean {
+    if (this.o.inflightGraceMs <= 0) return false;
     const settled = new Set(marks.filter((m) => m.kind === 'pending').map((m) => m.timestamp));
     const young = this.now() - this.o.inflightGraceMs;
     return marks.some((m) => m.kind === 'dirty' && !settled.has(m.timestamp) && toSeconds(m.timestamp) * 1000 > young);
