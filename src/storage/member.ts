@@ -103,7 +103,9 @@ export class Member {
       await this.ensureOpen();
       const value = await this.bounded(fn(this.brick), options.onLate);
       sink?.brickCall(this.id, (performance.now() - t0) / 1000);
-      if (this.recovering) this.cameBack();
+      // A call that succeeds while the brick is still held out (aborting its own writer, say) proves
+      // little: the transition is the first success once its retry time has come.
+      if (this.recovering && this.up) this.cameBack();
       return value;
     } catch (raw) {
       const err = fromErrno(raw, this.id);
