@@ -19,6 +19,7 @@ import { parseDocument } from 'yaml';
 import type { VolumeSpec } from './storage/store.js';
 import { DEFAULT_CONSTRAINTS, type Constraints } from './api/constraints.js';
 import { ConfigError } from './api/pipeline.js';
+import { parseHealConfig, type HealConfig } from './config-heal.js';
 
 export { ConfigError } from './api/pipeline.js';
 
@@ -41,6 +42,8 @@ export interface Config {
   log: { level: string; format: 'json' | 'swift' };
   /** Expose /info (Swift's expose_info). */
   exposeInfo: boolean;
+  /** The self-heal daemon a gateway runs (config-heal.ts). */
+  heal: HealConfig;
 }
 
 /** What the command line may override (it wins over the environment and the file). */
@@ -63,7 +66,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'swift'] as const;
-const TOP_KEYS = ['listen', 'workers', 'storage', 'volume', 'pipeline', 'middleware', 'constraints', 'log', 'expose_info'];
+const TOP_KEYS = ['listen', 'workers', 'storage', 'volume', 'pipeline', 'middleware', 'constraints', 'log', 'expose_info', 'heal'];
 const VOLUME_KEYS = ['id', 'bricks', 'replica', 'quorum', 'write_timeout_ms', 'min_free_disk_percent', 'fsync', 'secret'];
 
 /**
@@ -139,6 +142,7 @@ export function configFromObject(raw: unknown, baseDir: string): Config {
       format: optional(log.format, 'json', 'log.format', (v, k) => oneOf(v, k, LOG_FORMATS)),
     },
     exposeInfo: optional(top.expose_info, true, 'expose_info', bool),
+    heal: parseHealConfig(top.heal),
   };
 }
 

@@ -103,6 +103,7 @@ describe('defaults and paths', () => {
       constraints: {},
       log: { level: 'info', format: 'json' },
       exposeInfo: true,
+      heal: { enabled: true, intervalMs: 5000, fullCrawlIntervalMs: 0, favoriteChildPolicy: 'none', reclaimAge: 604800 },
     });
   });
 
