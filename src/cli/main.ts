@@ -79,5 +79,7 @@ program.command('bench')
 // volume create|add-brick|remove-brick|replace-brick (+ status|info from the heal side) and rebalance start|status|stop.
 await (await import('./volume.js')).registerVolume(program);
 (await import('./rebalance.js')).registerRebalance(program);
+// heal info|full|split-brain (self-heal; volume status|info come in through volume.ts).
+(await import('./heal.js')).registerHeal(program);
 
 await program.parseAsync(process.argv);

@@ -31,6 +31,7 @@ import type { FavoriteChildPolicy } from './heal-source.js';
 import { HealState, refKey, type CrawlSummary, type HealLog, type HealStatus, type PassSummary } from './heal-state.js';
 import type { Member } from './member.js';
 import { describeError, probeMember } from './member-status.js';
+import type { StoreMetricsSink } from './metrics-sink.js';
 import type { ReplicaSet } from './replica-set.js';
 import type { ObjectRef, ObjectStore } from './store.js';
 import { toSeconds } from './timestamp.js';
@@ -54,6 +55,8 @@ export interface HealerOptions {
   /** A heal copy moving no bytes for this long is abandoned (default: the volume's write timeout). */
   stallMs?: number;
   log?: HealLog;
+  /** Where progress goes for /metrics (the gateway's sink, src/metrics.ts). */
+  metrics?: StoreMetricsSink;
   now?: () => number;
 }
 
@@ -64,7 +67,7 @@ const registry = new WeakMap<object, Healer>();
 export function healerOf(store: ObjectStore): Healer | undefined { return registry.get(store); }
 
 export class Healer {
-  private readonly o: Required<Omit<HealerOptions, 'log' | 'now'>>;
+  private readonly o: Required<Omit<HealerOptions, 'log' | 'now' | 'metrics'>>;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private crawlTimer: NodeJS.Timeout | undefined;
@@ -78,12 +81,14 @@ export class Healer {
   private halted = false;
   private readonly unsubscribe = new Map<Member, () => void>();
   private readonly log: HealLog | undefined;
+  private readonly metrics: StoreMetricsSink | undefined;
   /** Counts, marks seen, split-brains: what status() reports. */
   readonly state: HealState;
 
   constructor(readonly volume: Volume, opts: HealerOptions = {}) {
     this.now = opts.now ?? Date.now;
     this.log = opts.log;
+    this.metrics = opts.metrics;
     this.state = new HealState(this.now, this.log);
     this.o = {
       intervalMs: opts.intervalMs ?? 5000,
@@ -97,7 +102,7 @@ export class Healer {
     };
   }
 
-  get options(): Readonly<Required<Omit<HealerOptions, 'log' | 'now'>>> { return this.o; }
+  get options(): Readonly<Required<Omit<HealerOptions, 'log' | 'now' | 'metrics'>>> { return this.o; }
 
   /** Start the background work (interval passes, crawl schedule, brick-up hook). Idempotent. */
   start(): this {
@@ -145,6 +150,7 @@ export class Healer {
     }
     this.pass = this.runPass().finally(() => {
       this.pass = undefined;
+      this.report();
       if (this.again && !this.stopped) {
         this.again = false;
         this.kick();
@@ -177,8 +183,11 @@ export class Healer {
     }));
     const groups = new Map<string, { ref: ObjectRef; marks: HealMark[] }>();
     lists.forEach((list, i) => {
-      if (!list) return;
       const id = set.members[i]!.id;
+      if (!list) {
+        this.state.pendingByBrick.delete(id); // unknown while it cannot be read
+        return;
+      }
       this.state.pendingByBrick.set(id, {
         brick: id, dirty: list.filter((k) => k.kind === 'dirty').length, pending: list.filter((k) => k.kind === 'pending').length,
         capped: list.length >= this.o.batch,
@@ -239,7 +248,11 @@ export class Healer {
   fullCrawl(opts: { onProgress?: (p: SetCrawlCounts, sets: number) => void; dryRun?: boolean } = {}): Promise<CrawlSummary> {
     if (this.crawl) return this.crawl;
     this.crawlAbort = new AbortController();
-    this.crawl = this.runCrawl(this.crawlAbort.signal, opts).finally(() => { this.crawl = undefined; });
+    this.crawl = this.runCrawl(this.crawlAbort.signal, opts).finally(() => {
+      this.crawl = undefined;
+      this.report();
+    });
+    this.report();
     return this.crawl;
   }
 
@@ -261,6 +274,7 @@ export class Healer {
           const k = summary.sets.findIndex((c) => c.set === p.set);
           if (k >= 0) summary.sets[k] = p; else summary.sets.push(p);
           opts.onProgress?.(p, sets.length);
+          this.report();
         },
       });
       this.state.totals.reclaimed += counts.reclaimed;
@@ -282,6 +296,18 @@ export class Healer {
 
   status(): HealStatus {
     return this.state.snapshot({ pass: this.pass !== undefined, crawl: this.crawl !== undefined });
+  }
+
+  /** Progress for /metrics: running or not, marks seen at the last pass, healed and not healed so far. */
+  private report(): void {
+    if (!this.metrics?.healProgress) return;
+    const s = this.status();
+    this.metrics.healProgress({
+      running: s.running.pass || s.running.crawl,
+      pending: s.pending.reduce((n, b) => n + b.dirty + b.pending, 0),
+      healed: s.totals.healed,
+      failed: s.totals.failed + s.totals.partial,
+    });
   }
 
   // -- scheduling ------------------------------------------------------------------------------------

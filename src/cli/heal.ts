@@ -1,0 +1,63 @@
+/**
+ * `cairn heal info|full|split-brain` (GlusterFS's `gluster volume heal VOL info|full|info split-brain`).
+ *
+ * - info: per brick, whether it is up and how many objects it holds pending and dirty heal marks for
+ *   (the index the healer works off), with the first few entries.
+ * - full: a full heal crawl of the volume now, in the foreground, with a progress bar and a summary:
+ *   account and container records merged onto every brick, every replica set's objects compared and
+ *   healed, old tombstones reclaimed, then each brick's audit.
+ * - split-brain: the objects whose replicas hold different content under one timestamp; by default
+ *   those the heal marks point at (quick), with --crawl every object (a dry-run crawl).
+ *
+ * These run in their own process against the volume's bricks while a gateway serves them (LocalBricks
+ * share one SQLite index through WAL; heals are newest-wins, so a gateway's healer and this one may
+ * run at the same time). Registration is light (commander only); storage modules load when a command runs.
+ */
+import type { Command } from 'commander';
+import { print, runAdmin } from './admin-run.js';
+
+export interface HealCliOptions {
+  config?: string;
+  volume?: string;
+  json?: boolean;
+  /** info: entries listed per brick. */
+  entries?: number;
+  quiet?: boolean;
+  crawl?: boolean;
+}
+
+function common(c: Command): Command {
+  return c.option('-c, --config <file>', 'config file (YAML; default $CAIRN_CONFIG or the embedded default)')
+    .option('--volume <id>', 'which volume (a storage policy\'s); default: the config\'s volume')
+    .option('--json', 'print machine-readable JSON');
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value)) throw new Error('must be a non-negative integer');
+  return n;
+}
+
+export function registerHeal(program: Command): void {
+  const cmd = program.command('heal').description('self-heal of the replica sets: pending heals, full crawl, split-brain');
+  common(cmd.command('info').description('per brick: up or down, pending and dirty heal marks, first entries'))
+    .option('--entries <n>', 'entries listed per brick (default 10)', count)
+    .action((o: HealCliOptions) => runAdmin(async () => {
+      const { healInfo } = await import('./heal-run.js');
+      print(await healInfo(o));
+    }));
+  common(cmd.command('full').description('run a full heal crawl now (progress bar, then a summary)'))
+    .option('-q, --quiet', 'no progress output')
+    .action((o: HealCliOptions) => runAdmin(async () => {
+      const { healFull } = await import('./heal-run.js');
+      const { text, ok } = await healFull(o);
+      print(text);
+      if (!ok) process.exitCode = 1;
+    }));
+  common(cmd.command('split-brain').description('list objects in split-brain (same timestamp, different content)'))
+    .option('--crawl', 'look at every object (a dry-run full crawl), not only those with heal marks')
+    .action((o: HealCliOptions) => runAdmin(async () => {
+      const { healSplitBrain } = await import('./heal-run.js');
+      print(await healSplitBrain(o));
+    }));
+}
