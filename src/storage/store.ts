@@ -54,6 +54,11 @@ export interface AccountInfo {
   objectCount: number;
   bytesUsed: number;
   metadata: Metadata;
+  /**
+   * Counts per storage policy name, for the policies the account uses (a PolicyStore fills it in;
+   * a single volume leaves it out and everything is its one policy's).
+   */
+  policyStats?: Record<string, { containerCount: number; objectCount: number; bytesUsed: number }>;
 }
 
 export interface ContainerInfo {
