@@ -18,7 +18,7 @@ import { errorResponse, httpError } from './errors.js';
 import type { Handler, SwiftRequest, SwiftResponse } from './http.js';
 import { InvalidPath, parseSwiftPath } from './path.js';
 import type { AppDeps } from './pipeline.js';
-import { policyInfo } from './policies.js';
+import { storagePolicies } from './policies.js';
 import { swobResponse } from './swob.js';
 import { reservedPathAllowed } from './middleware/common/reserved-names.js';
 
@@ -33,7 +33,7 @@ export function registerProxyInfo(deps: AppDeps): void {
   deps.info.register('swift', {
     version: SWIFT_API_VERSION,
     strict_cors_mode: true,
-    policies: policyInfo(),
+    policies: storagePolicies(deps.config).info(),
     allow_account_management: false,
     account_autocreate: true,
     max_file_size: c.max_file_size,

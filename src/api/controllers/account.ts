@@ -22,7 +22,7 @@ import type { SwiftRequest, SwiftResponse } from '../http.js';
 import { getAccountInfo, invalidateInfo } from '../info-cache.js';
 import { accountListingParams, containerListingJson } from '../listing.js';
 import type { AppDeps } from '../pipeline.js';
-import { defaultPolicy } from '../policies.js';
+import { storagePolicies, type StoragePolicies } from '../policies.js';
 import { swobResponse } from '../swob.js';
 import { hideReservedNames } from '../middleware/common/reserved-names.js';
 
@@ -50,7 +50,7 @@ export async function accountController(req: SwiftRequest, account: string, deps
 }
 
 /** The account server's response headers (swift/account/utils.py get_response_headers). */
-export function accountHeaders(info: AccountInfo): Record<string, string> {
+export function accountHeaders(info: AccountInfo, policies: StoragePolicies): Record<string, string> {
   const h: Record<string, string> = {
     'x-account-container-count': String(info.containerCount),
     'x-account-object-count': String(info.objectCount),
@@ -58,12 +58,18 @@ export function accountHeaders(info: AccountInfo): Record<string, string> {
     'x-timestamp': toInternal(info.createdAt).slice(0, 16),
     'x-put-timestamp': toInternal(info.timestamp).slice(0, 16),
   };
-  // Per-policy stats exist once the account has had a container (all of Cairn's are one policy).
-  if (info.containerCount > 0 || info.objectCount > 0) {
-    const p = `x-account-storage-policy-${defaultPolicy().name.toLowerCase()}-`;
-    h[`${p}container-count`] = String(info.containerCount);
-    h[`${p}object-count`] = String(info.objectCount);
-    h[`${p}bytes-used`] = String(info.bytesUsed);
+  // Per-policy stats exist once the account has had a container in the policy; a store without
+  // policy stats has everything in the default policy.
+  const stats = info.policyStats ?? (info.containerCount > 0 || info.objectCount > 0
+    ? { [policies.default.name]: { containerCount: info.containerCount, objectCount: info.objectCount, bytesUsed: info.bytesUsed } }
+    : {});
+  for (const policy of policies.list) {
+    const s = stats[policy.name];
+    if (!s) continue;
+    const p = `x-account-storage-policy-${policy.name.toLowerCase()}-`;
+    h[`${p}container-count`] = String(s.containerCount);
+    h[`${p}object-count`] = String(s.objectCount);
+    h[`${p}bytes-used`] = String(s.bytesUsed);
   }
   return { ...h, ...metadataHeaders('account', info.metadata) };
 }
@@ -90,7 +96,7 @@ async function getOrHead(req: SwiftRequest, account: string, deps: AppDeps): Pro
   const stored = await getAccountInfo(req, deps.store, account);
   const info = stored ?? fakeAccount(account);
   const headers: Record<string, string> = {
-    ...accountHeaders(info),
+    ...accountHeaders(info, storagePolicies(deps.config)),
     'accept-ranges': 'bytes',
     'content-type': 'application/json; charset=utf-8',
   };

@@ -27,7 +27,7 @@ import type { SwiftRequest, SwiftResponse } from '../http.js';
 import { getContainerInfo, invalidateInfo } from '../info-cache.js';
 import { containerListingParams, objectListingJson } from '../listing.js';
 import type { AppDeps } from '../pipeline.js';
-import { policyByName, policyOfContainer } from '../policies.js';
+import { storagePolicies, type StoragePolicies } from '../policies.js';
 import { swobResponse } from '../swob.js';
 import { listContainerPage } from './container-listing.js';
 import { hideReservedNames } from '../middleware/common/reserved-names.js';
@@ -53,7 +53,7 @@ export async function containerController(req: SwiftRequest, t: ContainerTarget,
 }
 
 /** The container server's HEAD/GET headers (gen_resp_headers + saved metadata + proxy additions). */
-export function containerHeaders(info: ContainerInfo): Record<string, string> {
+export function containerHeaders(info: ContainerInfo, policies: StoragePolicies): Record<string, string> {
   return {
     'x-container-object-count': String(info.objectCount),
     'x-container-bytes-used': String(info.bytesUsed),
@@ -61,7 +61,7 @@ export function containerHeaders(info: ContainerInfo): Record<string, string> {
     'x-put-timestamp': toInternal(info.timestamp).slice(0, 16),
     'last-modified': toHttpDate(info.timestamp),
     'accept-ranges': 'bytes',
-    'x-storage-policy': policyOfContainer(info.storagePolicy).name,
+    'x-storage-policy': policies.ofContainer(info.storagePolicy).name,
     ...metadataHeaders('container', info.metadata),
   };
 }
@@ -74,7 +74,7 @@ async function getOrHead(req: SwiftRequest, t: ContainerTarget, deps: AppDeps): 
   const denied = await authorize(req, { account: t.account, container: t.container, ...(acl ? { acl } : {}) });
   if (denied) return denied;
   if (!info) return errorResponse(404);
-  const headers: Record<string, string> = { ...containerHeaders(info), 'content-type': 'application/json; charset=utf-8' };
+  const headers: Record<string, string> = { ...containerHeaders(info, storagePolicies(deps.config)), 'content-type': 'application/json; charset=utf-8' };
   if (!req.ctx.swiftOwner) stripOwnerHeaders(headers);
   if (req.method === 'HEAD') return { status: 204, headers: { ...headers, 'content-length': '0' } };
   let entries;
@@ -118,7 +118,8 @@ async function put(req: SwiftRequest, t: ContainerTarget, deps: AppDeps): Promis
   cleanAcls(req);
   checkRequestMetadata(req, 'container', deps.constraints);
   const policyName = req.headers['x-storage-policy'];
-  const policy = policyName ? policyByName(policyName) : undefined;
+  const policies = storagePolicies(deps.config);
+  const policy = policyName ? policies.byName(policyName) : undefined;
   if (policyName && !policy) {
     throw httpError(400, `Invalid X-Storage-Policy '${policyName}'`, { 'content-type': 'text/plain' });
   }
@@ -130,7 +131,7 @@ async function put(req: SwiftRequest, t: ContainerTarget, deps: AppDeps): Promis
   const res = await deps.store.createContainer({ account: t.account, container: t.container }, {
     timestamp: now(),
     metadata: update,
-    ...(policy ? { storagePolicy: policy.name } : existing ? {} : { storagePolicy: policyOfContainer(undefined).name }),
+    ...(policy ? { storagePolicy: policy.name } : existing ? {} : { storagePolicy: policies.default.name }),
   });
   invalidateInfo(req, t.account, t.container);
   return swobResponse(res.created ? 201 : 202);

@@ -17,7 +17,7 @@ import { subrequest, type SwiftRequest, type SwiftResponse } from '../../http.js
 import { getContainerInfo, invalidateInfo } from '../../info-cache.js';
 import { hasParam } from '../../params.js';
 import type { AppDeps } from '../../pipeline.js';
-import { policyOfContainer } from '../../policies.js';
+import { storagePolicies } from '../../policies.js';
 import { pyDumps } from '../../pyjson.js';
 import { readSmallBody } from '../common/body.js';
 import { callBelow, drain, isSuccess, parseJson } from '../common/call-below.js';
@@ -64,7 +64,7 @@ export async function enableVersioning(req: SwiftRequest, next: Handler, deps: A
   let created = false;
   if (enabled) {
     const policy: Record<string, string> = {};
-    if (info) policy['x-storage-policy'] = policyOfContainer(info.storagePolicy).name;
+    if (info) policy['x-storage-policy'] = storagePolicies(deps.config).ofContainer(info.storagePolicy).name;
     else if (req.method === 'PUT' && req.headers['x-storage-policy'] !== undefined) policy['x-storage-policy'] = req.headers['x-storage-policy'];
     const res = await callBelow(next, hiddenRequest(req, 'PUT', t, versions, policy));
     drain(res);
