@@ -17,6 +17,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { VolumeSpec } from './storage/store.js';
+import type { PolicySpec } from './storage/policy-store.js';
 import { DEFAULT_CONSTRAINTS, type Constraints } from './api/constraints.js';
 import { ConfigError } from './api/pipeline.js';
 import { parseHealConfig, type HealConfig } from './config-heal.js';
@@ -32,7 +33,13 @@ export interface Config {
    * (storage/volume-file.ts), default `<root>/volume.json`.
    */
   storage: { root: string; volumeFile?: string };
+  /** The volume (with `policies`: the default policy's volume). */
   volume: VolumeSpec;
+  /**
+   * Storage policies, each its own volume (storage/policy-store.ts), in index order; absent when the
+   * config has only `volume` (one policy, 'Policy-0').
+   */
+  policies?: PolicySpec[];
   /** Middleware names, outermost first (Swift's [pipeline:main] without proxy-server). */
   pipeline: string[];
   /** Options per middleware name. */
@@ -66,7 +73,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'swift'] as const;
-const TOP_KEYS = ['listen', 'workers', 'storage', 'volume', 'pipeline', 'middleware', 'constraints', 'log', 'expose_info', 'heal'];
+const TOP_KEYS = ['listen', 'workers', 'storage', 'volume', 'policies', 'pipeline', 'middleware', 'constraints', 'log', 'expose_info', 'heal'];
 const VOLUME_KEYS = ['id', 'bricks', 'replica', 'quorum', 'write_timeout_ms', 'min_free_disk_percent', 'fsync', 'secret'];
 
 /**
@@ -112,8 +119,16 @@ export function configFromObject(raw: unknown, baseDir: string): Config {
   const root = resolve(baseDir, optional(storage.root, '.', 'storage.root', nonEmptyStr));
   const volumeFile = storage.volume_file === undefined ? undefined : resolve(root, nonEmptyStr(storage.volume_file, 'storage.volume_file'));
 
-  if (top.volume === undefined) throw new ConfigError('volume', 'required (id, bricks, replica)');
-  const volume = parseVolume(top.volume, root);
+  let volume: VolumeSpec;
+  let policies: PolicySpec[] | undefined;
+  if (top.policies !== undefined) {
+    if (top.volume !== undefined) throw new ConfigError('volume', 'not with policies (each policy has its own volume)');
+    policies = parsePolicies(top.policies, root);
+    volume = policies.find((p) => p.default)!.volume;
+  } else {
+    if (top.volume === undefined) throw new ConfigError('volume', 'required (id, bricks, replica)');
+    volume = parseVolume(top.volume, root);
+  }
 
   const pipeline = top.pipeline === undefined ? [...DEFAULT_PIPELINE] : stringList(top.pipeline, 'pipeline');
   const seen = new Set<string>();
@@ -134,6 +149,7 @@ export function configFromObject(raw: unknown, baseDir: string): Config {
     workers,
     storage: { root, ...(volumeFile !== undefined ? { volumeFile } : {}) },
     volume,
+    ...(policies ? { policies } : {}),
     pipeline,
     middleware,
     constraints: parseConstraints(top.constraints ?? {}),
@@ -208,6 +224,62 @@ function parseVolume(raw: unknown, root: string): VolumeSpec {
     throw new ConfigError('volume.secret', 'required when volume.bricks lists remote bricks (http://host:port/NAME)');
   }
   return spec;
+}
+
+const POLICY_KEYS = ['name', 'default', 'aliases', 'volume'];
+
+/**
+ * `policies`: a list of {name, default?, aliases?, volume}, index = position. Names and aliases are
+ * Swift's (letters, digits and '-', unique without regard to case); one policy is the default (a
+ * lone policy is); volumes may share neither an id nor a brick.
+ */
+function parsePolicies(raw: unknown, root: string): PolicySpec[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw new ConfigError('policies', 'must be a non-empty list of policies');
+  const seenNames = new Map<string, string>();
+  const seenBricks = new Map<string, string>();
+  const seenIds = new Map<string, string>();
+  const out = raw.map((item: unknown, i): PolicySpec => {
+    const key = `policies[${i}]`;
+    const p = map(item, key, POLICY_KEYS);
+    if (p.name === undefined) throw new ConfigError(`${key}.name`, 'required');
+    const name = nonEmptyStr(p.name, `${key}.name`);
+    const aliases = p.aliases === undefined ? [] : stringList(p.aliases, `${key}.aliases`);
+    [name, ...aliases].forEach((n, j) => {
+      const where = j === 0 ? `${key}.name` : `${key}.aliases[${j - 1}]`;
+      if (!/^[A-Za-z0-9-]+$/.test(n)) throw new ConfigError(where, `"${n}" may only contain letters, digits and "-"`);
+      const other = seenNames.get(n.toUpperCase());
+      if (other !== undefined && !(other === key && n === name)) throw new ConfigError(where, `"${n}" is already a name of ${other}`);
+      seenNames.set(n.toUpperCase(), key);
+    });
+    if (p.volume === undefined) throw new ConfigError(`${key}.volume`, 'required (id, bricks, replica)');
+    const volume = policyVolume(p.volume, root, `${key}.volume`);
+    const owner = seenIds.get(volume.id);
+    if (owner !== undefined) throw new ConfigError(`${key}.volume.id`, `"${volume.id}" is already the volume of ${owner}`);
+    seenIds.set(volume.id, key);
+    volume.bricks.forEach((b, j) => {
+      const other = seenBricks.get(b);
+      if (other !== undefined) throw new ConfigError(`${key}.volume.bricks[${j}]`, `"${b}" is already a brick of ${other}`);
+      seenBricks.set(b, key);
+    });
+    return { name, aliases, default: optional(p.default, false, `${key}.default`, bool), volume };
+  });
+  const defaults = out.filter((p) => p.default);
+  if (defaults.length > 1) throw new ConfigError('policies', `only one policy may be the default (${defaults.map((p) => p.name).join(', ')} are)`);
+  if (defaults.length === 0) {
+    if (out.length > 1) throw new ConfigError('policies', 'one policy must be the default (default: true)');
+    out[0]!.default = true;
+  }
+  return out;
+}
+
+/** A policy's volume, with errors naming the key under the policy (`policies[1].volume.replica`). */
+function policyVolume(raw: unknown, root: string, key: string): VolumeSpec {
+  try {
+    return parseVolume(raw, root);
+  } catch (err) {
+    if (!(err instanceof ConfigError) || !err.key.startsWith('volume')) throw err;
+    throw new ConfigError(key + err.key.slice('volume'.length), err.message.slice(`config: ${err.key}: `.length));
+  }
 }
 
 function parseConstraints(raw: unknown): Partial<Constraints> {

@@ -14,6 +14,8 @@ import { createLogger } from '../log.js';
 import { CairnMetrics } from '../metrics.js';
 import { serveClusterMetrics } from '../metrics-cluster.js';
 import { createApp, tuneServer } from '../server.js';
+import { openPolicyStore, policySpecs } from '../storage/policy-store.js';
+import type { ObjectStore } from '../storage/store.js';
 import { openVolume } from '../storage/volume.js';
 import { banner } from './banner.js';
 
@@ -58,7 +60,7 @@ function fail(err: unknown): never {
 
 /** First start: create the storage root and every local brick directory (the volume writes brick.json). */
 function prepareBricks(config: Config): void {
-  const missing = config.volume.bricks.filter((b) => isLocalBrick(b) && !existsSync(b));
+  const missing = policySpecs(config).flatMap((p) => p.volume.bricks).filter((b) => isLocalBrick(b) && !existsSync(b));
   try {
     for (const b of missing) mkdirSync(b, { recursive: true });
   } catch (err) {
@@ -72,9 +74,10 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
   const logger = createLogger(config.log);
   // One registry per process: the volume reports brick calls into it, the metrics middleware serves it.
   const metrics = new CairnMetrics();
-  let store: Awaited<ReturnType<typeof openVolume>>;
+  let store: ObjectStore;
   try {
-    store = await openVolume(config.volume, { metrics });
+    // One volume per storage policy (just config.volume without `policies`).
+    store = await openPolicyStore(policySpecs(config), (spec) => openVolume(spec, { metrics }));
   } catch (err) {
     fail(err);
   }

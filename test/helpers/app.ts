@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Config } from '../../src/config.js';
 import { createApp, type CairnApp } from '../../src/server.js';
+import { openPolicyStore, policySpecs } from '../../src/storage/policy-store.js';
+import type { VolumeSpec } from '../../src/storage/store.js';
 import { openVolume } from '../../src/storage/volume.js';
 
 export const TEST_USERS = [
@@ -41,20 +43,30 @@ export function testConfig(over: Partial<Config> = {}): Config {
 }
 
 let seq = 0;
-/** An app on its own volume. `local: true` uses LocalBricks in a temp dir instead of memory bricks. */
+/**
+ * An app on its own volume (one per storage policy when the config has `policies`). `local: true`
+ * uses LocalBricks in a temp dir instead of memory bricks.
+ */
 export async function makeTestApp(over: Partial<Config> = {}, opts: { local?: boolean } = {}): Promise<TestApp> {
   const config = testConfig(over);
   let dir: string | undefined;
+  let own: (v: VolumeSpec, policy: number) => VolumeSpec;
   if (opts.local) {
     dir = mkdtempSync(join(tmpdir(), 'cairn-test-'));
-    config.volume = { ...config.volume, bricks: config.volume.bricks.map((_b, i) => join(dir!, `b${i}`)) };
+    own = (v, p) => ({ ...v, bricks: v.bricks.map((_b, i) => join(dir!, p === 0 ? `b${i}` : `p${p}b${i}`)) });
     // The storage root holds files next to the bricks (tempauth's token secret): the temp dir, never ours.
     config.storage = { root: dir };
   } else {
     const n = ++seq;
-    config.volume = { ...config.volume, bricks: config.volume.bricks.map((b) => `${b}-${process.pid}-${n}`) };
+    own = (v) => ({ ...v, bricks: v.bricks.map((b) => `${b}-${process.pid}-${n}`) });
   }
-  const store = await openVolume(config.volume);
+  if (config.policies) {
+    config.policies = config.policies.map((p, i) => ({ ...p, volume: own(p.volume, i) }));
+    config.volume = config.policies.find((p) => p.default)?.volume ?? config.policies[0]!.volume;
+  } else {
+    config.volume = own(config.volume, 0);
+  }
+  const store = await openPolicyStore(policySpecs(config), (spec) => openVolume(spec));
   const logger = pino({ level: config.log.level });
   const app = createApp(config, store, logger);
   return {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/server.js';
 import type { ObjectStore } from '../../src/storage/store.js';
+import { openPolicyStore, policySpecs } from '../../src/storage/policy-store.js';
 import { openVolume } from '../../src/storage/volume.js';
 
 const opened: ObjectStore[] = [];
@@ -18,9 +19,16 @@ let seq = 0;
 async function appFor(file: string) {
   const config = loadConfig(file, {}, {});
   const n = ++seq;
-  config.volume = { ...config.volume, bricks: config.volume.bricks.map((_b, i) => `memory:shipped-${process.pid}-${n}-${i}`) };
+  const memory = <T extends { bricks: string[] }>(v: T, p: number): T =>
+    ({ ...v, bricks: v.bricks.map((_b, i) => `memory:shipped-${process.pid}-${n}-${p}-${i}`) });
+  if (config.policies) {
+    config.policies = config.policies.map((p, i) => ({ ...p, volume: memory(p.volume, i) }));
+    config.volume = config.policies.find((p) => p.default)!.volume;
+  } else {
+    config.volume = memory(config.volume, 0);
+  }
   config.log = { ...config.log, level: 'silent' };
-  const store = await openVolume(config.volume);
+  const store = await openPolicyStore(policySpecs(config), (spec) => openVolume(spec));
   opened.push(store);
   return { config, app: createApp(config, store, pino({ level: 'silent' })).app };
 }
@@ -37,6 +45,10 @@ describe.each([
     for (const name of ['tempurl', 'slo', 'bulk_delete', 'symlink']) {
       if (config.pipeline.includes(name === 'bulk_delete' ? 'bulk' : name)) expect(Object.keys(info.body)).toContain(name);
     }
+    // Every policy the config declares is published (functests.yaml has the anchor SAIO's gold and silver).
+    const policies = (info.body as { swift: { policies: Array<{ name: string }> } }).swift.policies.map((p) => p.name);
+    expect(policies).toEqual(config.policies ? config.policies.map((p) => p.name) : ['Policy-0']);
+    if (file === 'config/functests.yaml') expect(policies).toEqual(['gold', 'silver']);
     for (const [user, key] of users) {
       const r = await request(app).get('/auth/v1.0').set('X-Auth-User', user).set('X-Auth-Key', key);
       expect(r.status, user).toBe(200);
