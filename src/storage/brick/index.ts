@@ -138,9 +138,11 @@ export class BrickIndex {
   constructor(file: string, opts: IndexOptions) {
     this.db = new Database(file);
     try {
+      // First: another process sharing the brick (node cluster workers) may hold the lock even while
+      // the journal mode is switched and the schema created, on a brick opened by all at once.
+      this.db.pragma('busy_timeout = 5000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${opts.fsync ? 'FULL' : 'NORMAL'}`);
-      this.db.pragma('busy_timeout = 5000'); // another process sharing the brick (node cluster workers)
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) throw new Error(`index ${file} has schema ${version}; this code knows ${SCHEMA_VERSION}`);
       this.db.exec(SCHEMA);

@@ -23,7 +23,8 @@ export class BrickIdentityMismatch extends BrickUnavailable {
 }
 
 /** Read `<root>/brick.json` and check it belongs to `want`, or write it if the brick is new. */
-export async function establishIdentity(root: string, want: { id?: string; volumeId: string; fsync: boolean }): Promise<BrickIdentity> {
+export async function establishIdentity(root: string, want: { id?: string; volumeId: string; fsync: boolean },
+                                        retried = false): Promise<BrickIdentity> {
   const file = path.join(root, BRICK_JSON);
   const label = want.id ?? path.basename(root);
   let text: string | undefined;
@@ -35,12 +36,21 @@ export async function establishIdentity(root: string, want: { id?: string; volum
   if (text === undefined) {
     const existing = await fsp.readdir(root);
     if (existing.includes(INDEX_DB) || existing.includes(DATA_DIR)) {
-      throw new BrickIdentityMismatch(label, `${root} holds brick data but no ${BRICK_JSON}`);
+      // Another process (a cluster worker) may have created the brick since we looked: brick.json
+      // comes first, data/ and the index after it. Then it is theirs to read.
+      if (retried || !existing.includes(BRICK_JSON)) throw new BrickIdentityMismatch(label, `${root} holds brick data but no ${BRICK_JSON}`);
+      return establishIdentity(root, want, true);
     }
     const identity: BrickIdentity = {
       id: want.id ?? randomUUID(), volumeId: want.volumeId, formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(),
     };
-    await writeOnce(root, file, JSON.stringify(identity, null, 2) + '\n', want.fsync);
+    try {
+      await writeOnce(root, file, JSON.stringify(identity, null, 2) + '\n', want.fsync);
+    } catch (err) {
+      // Another process created it first: every process must serve the brick under that one identity.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || retried) throw err;
+      return establishIdentity(root, want, true);
+    }
     return identity;
   }
   let identity: BrickIdentity;

@@ -2,10 +2,12 @@
  * LocalWriter: one write of an object version into a LocalBrick (DESIGN §3).
  *
  * Bytes go through `stream` into `tmp/<pid>.<uuid>.tmp` (positional writes on one fd, backpressure
- * from the Writable's buffer). `commit`, once the stream has finished: fsync the file, rename it to its
+ * from the Writable's buffer). `commit`, once the stream has finished: fsync the file, move it to its
  * deterministic `data/<aa>/<bb>/<hash>.<ts>.data`, fsync the directory, and only then commit the index
  * row (newest-wins) in one transaction. A crash at any step leaves the old version (the new file is in
  * tmp/ or is an orphan the auditor removes) or the new one; never a row naming a missing file.
+ * The move never replaces a file already there (place.ts): processes sharing the brick may write
+ * one version name at once.
  */
 import { promises as fsp, unlinkSync, type promises } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import type { ObjectRef } from '../store.js';
 import type { BrickWriter, ObjectRecord } from './brick.js';
 import type { BrickIndex } from './index.js';
 import { fsyncDir, inside, mkdirDurable, tmpName } from './local-files.js';
+import { placeNoClobber } from './place.js';
 import { checkObjectRecord, dataFileName, refOf } from './records.js';
 
 /** What a writer needs from its brick. */
@@ -116,7 +119,9 @@ export class LocalWriter implements BrickWriter {
       await mkdirDurable(path.dirname(abs), host.fsync);
       host.placing.add(this.dataFile);
       try {
-        await fsp.rename(inside(host.root, this.tmp), abs);
+        // Never over another file of that name: another process sharing the brick may be writing this
+        // version (same timestamp) with other bytes (place.ts). Then it keeps the name and we lose.
+        if (await placeNoClobber(inside(host.root, this.tmp), abs) === 'taken') throw new Conflict(record.timestamp, record.timestamp);
         host.inflight.delete(this.tmp);
         try {
           if (host.fsync) await fsyncDir(path.dirname(abs));

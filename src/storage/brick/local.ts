@@ -39,6 +39,7 @@ import {
   BRICK_JSON, DATA_DIR, INDEX_DB, TMP_DIR,
   fsyncDir, inside, isDataFileName, mkdirDurable, processAlive, tmpName, tmpOwner, walkData,
 } from './local-files.js';
+import { placeNoClobber } from './place.js';
 import { LocalWriter, type WriterHost } from './local-writer.js';
 import { checkObjectRecord, checkTimestamp, dataFileName, refOf } from './records.js';
 import { failedStream, validRange } from './streams.js';
@@ -247,7 +248,11 @@ export class LocalBrick implements Brick, WriterHost {
           throw err;
         }
         await mkdirDurable(path.dirname(abs), this.fsync);
-        await fsp.rename(inside(this.root, tmp), abs); // replaces an orphan of that name, if any
+        // Never over another file of that name (another process's version of this timestamp): copy instead.
+        if (await placeNoClobber(inside(this.root, tmp), abs) === 'taken') {
+          await fsp.unlink(inside(this.root, tmp)).catch(() => undefined);
+          return undefined;
+        }
         if (this.fsync) await fsyncDir(path.dirname(abs));
         return name;
       } catch (err) {
