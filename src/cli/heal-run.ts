@@ -91,10 +91,10 @@ export async function healFull(o: HealCliOptions): Promise<{ text: string; ok: b
   process.once('SIGTERM', stop);
   try {
     const view = progress(o.quiet === true || o.json === true, await estimateRecords(volume));
-    const summary = await healer.fullCrawl({ onProgress: (p) => view.update(p) });
+    const summary = await healer.fullCrawl({ onProgress: (p) => view.update(p), graceMs: (o.grace ?? 5) * 1000 });
     view.stop();
     const split = healer.status().splitBrain;
-    const failed = summary.sets.reduce((n, s) => n + s.failed + s.partial, 0);
+    const failed = summary.sets.reduce((n, s) => n + s.failed + s.partial, 0) + (summary.index ? summary.index.failed + summary.index.partial : 0);
     const ok = !summary.aborted && failed === 0;
     return { text: o.json ? JSON.stringify({ ...summary, splitBrain: split }, null, 2) : formatCrawl(summary, split), ok };
   } finally {
@@ -111,7 +111,7 @@ export async function healSplitBrain(o: HealCliOptions): Promise<string> {
     let found: SplitBrainEntry[];
     if (o.crawl) {
       const healer = new Healer(volume, { ...healerOptions(heal), intervalMs: 0 });
-      await healer.fullCrawl({ dryRun: true });
+      await healer.fullCrawl({ dryRun: true, graceMs: 0 });
       found = healer.status().splitBrain;
     } else {
       found = await splitBrainFromMarks(volume);
@@ -212,6 +212,11 @@ function progress(quiet: boolean, estimate: number): Progress {
 
 function formatCrawl(s: CrawlSummary, split: SplitBrainEntry[]): string {
   const lines = [`Full heal ${s.aborted ? 'stopped' : 'finished'} (${s.startedAt} .. ${s.finishedAt ?? '?'})`];
+  if (s.index) {
+    const i = s.index;
+    lines.push(`index: ${i.objects} objects with heal marks: ${i.healed} healed, ${i.clean} already in agreement, ${i.partial} partial, `
+      + `${i.failed} failed, ${i.splitBrain} split-brain, ${i.deferred} left for later`);
+  }
   if (s.catalog) {
     lines.push(`accounts ${s.catalog.accounts}, containers ${s.catalog.containers}: ${s.catalog.fixed} records merged onto bricks that missed them`);
   }

@@ -24,12 +24,20 @@ export interface HealCliOptions {
   entries?: number;
   quiet?: boolean;
   crawl?: boolean;
+  /** full: seconds a difference must be old before the crawl heals it (its write may still be running). */
+  grace?: number;
 }
 
 function common(c: Command): Command {
   return c.option('-c, --config <file>', 'config file (YAML; default $CAIRN_CONFIG or the embedded default)')
     .option('--volume <id>', 'which volume (a storage policy\'s); default: the config\'s volume')
     .option('--json', 'print machine-readable JSON');
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error('must be a number of seconds');
+  return n;
 }
 
 function count(value: string): number {
@@ -48,6 +56,7 @@ export function registerHeal(program: Command): void {
     }));
   common(cmd.command('full').description('run a full heal crawl now (progress bar, then a summary)'))
     .option('-q, --quiet', 'no progress output')
+    .option('--grace <seconds>', 'leave differences younger than this to the writes still making them (default 5)', seconds)
     .action((o: HealCliOptions) => runAdmin(async () => {
       const { healFull } = await import('./heal-run.js');
       const { text, ok } = await healFull(o);

@@ -37,6 +37,8 @@ export interface PassSummary {
 export interface CrawlSummary {
   startedAt: string;
   finishedAt?: string;
+  /** The index pass run first (absent in dry runs). */
+  index?: PassSummary;
   catalog?: CatalogCounts;
   sets: SetCrawlCounts[];
   audited: number;

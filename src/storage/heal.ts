@@ -60,6 +60,12 @@ export interface HealerOptions {
   now?: () => number;
 }
 
+export interface CrawlRequest {
+  onProgress?: (p: SetCrawlCounts, sets: number) => void;
+  dryRun?: boolean;
+  graceMs?: number;
+}
+
 /** Healers by store, so /metrics and the healthcheck can find the one a gateway started. */
 const registry = new WeakMap<object, Healer>();
 
@@ -242,10 +248,12 @@ export class Healer {
   // -- full crawl ------------------------------------------------------------------------------------
 
   /**
-   * A full crawl (one at a time: a call while one runs returns it). `onProgress` hears about every
-   * set's progress; `dryRun` only counts differences and split-brains.
+   * A full heal (one at a time: a call while one runs returns it): an index pass first (what the marks
+   * point at), then the crawl. `onProgress` hears about every set's progress; `dryRun` only counts
+   * differences and split-brains; `graceMs` overrides inflightGraceMs for the crawl (an operator's
+   * `cairn heal full` need not wait for the last half minute's writes to age).
    */
-  fullCrawl(opts: { onProgress?: (p: SetCrawlCounts, sets: number) => void; dryRun?: boolean } = {}): Promise<CrawlSummary> {
+  fullCrawl(opts: CrawlRequest = {}): Promise<CrawlSummary> {
     if (this.crawl) return this.crawl;
     this.crawlAbort = new AbortController();
     this.crawl = this.runCrawl(this.crawlAbort.signal, opts).finally(() => {
@@ -256,18 +264,19 @@ export class Healer {
     return this.crawl;
   }
 
-  private async runCrawl(signal: AbortSignal, opts: { onProgress?: (p: SetCrawlCounts, sets: number) => void; dryRun?: boolean }): Promise<CrawlSummary> {
+  private async runCrawl(signal: AbortSignal, opts: CrawlRequest): Promise<CrawlSummary> {
     const summary: CrawlSummary = { startedAt: new Date(this.now()).toISOString(), sets: [], audited: 0, aborted: false };
     this.state.lastCrawl = summary;
-    await this.probe();
-    const sets = [...this.volume.sets];
     const dryRun = opts.dryRun === true;
+    if (dryRun) await this.probe();
+    else summary.index = await this.healPending(); // probes too
+    const sets = [...this.volume.sets];
     summary.catalog = await healCatalog(sets.flatMap((s) => s.members), { signal, dryRun });
     for (const set of sets) {
       if (signal.aborted) break;
       const counts = await crawlSet(set, {
         policy: this.o.favoriteChildPolicy, stallMs: this.o.stallMs, reclaimAgeMs: this.o.reclaimAgeMs,
-        graceMs: this.o.inflightGraceMs, concurrency: this.o.concurrency, dryRun, signal, now: this.now,
+        graceMs: opts.graceMs ?? this.o.inflightGraceMs, concurrency: this.o.concurrency, dryRun, signal, now: this.now,
         onResult: (s, r) => this.state.record(s, r, this.o.favoriteChildPolicy),
         onSplitBrain: (s, ref, split) => this.state.noteSplitBrain(s, ref, split, this.o.favoriteChildPolicy),
         onProgress: (p) => {

@@ -1,0 +1,43 @@
+/**
+ * The self-heal daemon inside `cairn serve`: one Healer per volume the gateway opens (one per storage
+ * policy), started when the config's `heal.enabled` says so, stopped before the volumes close.
+ *
+ * With --workers N only one worker heals (GlusterFS runs one shd per node, not one per client): the
+ * primary forks the first worker with CAIRN_HEALER=1 and gives the flag to whichever worker replaces
+ * it. Several healers would still be safe (every heal is newest-wins), only wasteful.
+ */
+import type { Config } from '../config.js';
+import { healConfigOf, healerOptions } from '../config-heal.js';
+import { Healer, type HealLog } from '../storage/heal.js';
+import type { StoreMetricsSink } from '../storage/metrics-sink.js';
+import type { Volume } from '../storage/volume.js';
+
+/** The environment variable naming the worker that runs the healer. */
+export const HEALER_ENV = 'CAIRN_HEALER';
+
+/** Whether this process runs the healers: a lone server always, a cluster worker when flagged. */
+export function runsHealer(isWorker: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  return !isWorker || env[HEALER_ENV] === '1';
+}
+
+export class GatewayHealers {
+  private readonly healers: Healer[] = [];
+
+  constructor(private readonly config: Config, private readonly log: HealLog, private readonly metrics: StoreMetricsSink | undefined,
+              private readonly active: boolean) {}
+
+  /** Start a healer on `volume` (when enabled here); resolves with the volume, for use in a `.then`. */
+  attach(volume: Volume): Volume {
+    const heal = healConfigOf(this.config);
+    if (!this.active || !heal.enabled) return volume;
+    this.healers.push(new Healer(volume, { ...healerOptions(heal), log: this.log, ...(this.metrics ? { metrics: this.metrics } : {}) }).start());
+    return volume;
+  }
+
+  get running(): readonly Healer[] { return this.healers; }
+
+  /** Stop every healer: a crawl stops at once, a pass after the objects it is healing (marks left stay for the next start). */
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.healers.splice(0).map((h) => h.stop()));
+  }
+}
