@@ -13,7 +13,7 @@ import type { Brick, ContainerRecord, ObjectRecord } from './brick/brick.js';
 import { makeBrick, type BrickFactory } from './brick-spec.js';
 import { Catalog, exists } from './catalog.js';
 import { collectPage, MergeCursor } from './cursor.js';
-import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound } from './errors.js';
+import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound, QuorumNotMet } from './errors.js';
 import { Layout } from './layout.js';
 import type { HashLayout } from './layout-arcs.js';
 import { Placement } from './layout-history.js';
@@ -180,8 +180,7 @@ export class Volume implements ObjectStore {
 
   async getObject(ref: ObjectRef, opts: { signal?: AbortSignal } = {}): Promise<ObjectReader> {
     if (opts.signal?.aborted) throw new ClientDisconnected({ cause: opts.signal.reason });
-    const { set, lookup } = await this.liveLookup(ref);
-    const handle = await set.openData(lookup);
+    const { lookup, handle } = await this.openNewest(ref);
     let closed = false;
     return {
       info: toObjectInfo(lookup.newest!),
@@ -297,6 +296,22 @@ export class Volume implements ObjectStore {
     const rec = await this.catalog.getContainer(ref.account, ref.container);
     if (!exists(rec)) throw new ContainerNotFound(ref.account, ref.container);
     return rec!;
+  }
+
+  /**
+   * Look up the live object and open its data. An overwrite (or a rebalance move) may replace the
+   * version between the lookup and the open, and the bricks then drop its data file: every holder
+   * fails with QuorumNotMet although a newer version exists, so look again (a few times) before failing.
+   */
+  private async openNewest(ref: ObjectRef): Promise<{ lookup: Lookup; handle: Awaited<ReturnType<ReplicaSet['openData']>> }> {
+    for (let attempt = 1; ; attempt++) {
+      const { set, lookup } = await this.liveLookup(ref);
+      try {
+        return { lookup, handle: await set.openData(lookup) };
+      } catch (err) {
+        if (!(err instanceof QuorumNotMet) || attempt >= 3) throw err;
+      }
+    }
   }
 
   /** Where the live (not deleted, not expired) object is and what its replicas hold, or ObjectNotFound. */
