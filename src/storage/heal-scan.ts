@@ -67,14 +67,17 @@ export async function* mergeScans<T>(scans: Array<PagedScan<T>>, compare: (a: T,
   }
 }
 
-/** Run `fn` over `items` with at most `limit` calls in flight. */
+/** Run `fn` over `items` with at most `limit` calls in flight (`fn` handles its own errors, as with Pool). */
 export async function forEachLimit<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   const pool = new Pool(limit);
   for (const item of items) await pool.run(() => fn(item));
   await pool.drain();
 }
 
-/** A bound on concurrent work: `run` waits for a free slot, then starts `fn` without waiting for it. */
+/**
+ * A bound on concurrent work: `run` waits for a free slot, then starts `fn` without waiting for it.
+ * A rejection of `fn` is swallowed (nobody awaits it): `fn` handles its own errors.
+ */
 export class Pool {
   private readonly active = new Set<Promise<void>>();
 
