@@ -16,6 +16,7 @@ import { serveClusterMetrics } from '../metrics-cluster.js';
 import { createApp, tuneServer } from '../server.js';
 import { openPolicyStore, policySpecs } from '../storage/policy-store.js';
 import type { ObjectStore } from '../storage/store.js';
+import { setTimestampLane } from '../storage/timestamp.js';
 import { openVolume } from '../storage/volume.js';
 import { banner } from './banner.js';
 
@@ -25,6 +26,9 @@ export interface ServeOptions {
   workers?: number;
   logLevel?: string;
 }
+
+/** The environment variable a cluster worker finds its timestamp lane in. */
+const LANE_ENV = 'CAIRN_TIMESTAMP_LANE';
 
 /** How long a shutdown waits for requests in flight before cutting their connections. */
 const DRAIN_MS = 10_000;
@@ -71,6 +75,8 @@ function prepareBricks(config: Config): void {
 
 /** Serve in this process (the only one, or one cluster worker). */
 async function runServer(config: Config, isWorker: boolean): Promise<void> {
+  const lane = Number(process.env[LANE_ENV]);
+  if (isWorker && config.workers > 1 && Number.isInteger(lane)) setTimestampLane(lane, config.workers);
   const logger = createLogger(config.log);
   // One registry per process: the volume reports brick calls into it, the metrics middleware serves it.
   const metrics = new CairnMetrics();
@@ -130,9 +136,11 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
 function runPrimary(config: Config): void {
   let stopping = false;
   let announced = false;
-  const fork = (): void => { cluster.fork(); };
+  // Each worker has a timestamp lane (timestamp.ts); a replacement takes over the lane of the one it replaces.
+  const lanes = new Map<number, number>();
+  const fork = (lane: number): void => { lanes.set(cluster.fork({ [LANE_ENV]: String(lane) }).id, lane); };
   serveClusterMetrics();
-  for (let i = 0; i < config.workers; i++) fork();
+  for (let i = 0; i < config.workers; i++) fork(i);
 
   cluster.on('listening', (_worker, address) => {
     if (announced) return;
@@ -148,7 +156,9 @@ function runPrimary(config: Config): void {
     process.stderr.write(`cairn: worker ${worker.process.pid ?? '?'} exited (${signal ?? code}); starting another\n`);
     // A worker that cannot even start (bad config, port in use) would loop forever: give up instead.
     if (!announced) process.exit(1);
-    setTimeout(fork, 1000).unref();
+    const lane = lanes.get(worker.id) ?? 0;
+    lanes.delete(worker.id);
+    setTimeout(() => fork(lane), 1000).unref();
   });
 
   const stop = (): void => {

@@ -8,11 +8,28 @@ const NORMAL_RE = /^\d{10}\.\d{5}(_[0-9a-f]{16})?$/;
 export type Timestamp = string;
 
 let last = 0;
+let lane = 0;
+let lanes = 1;
 
-/** A new timestamp, strictly greater than every other one this process handed out. */
+/**
+ * Give this process lane `index` of `count`: its timestamps are then those whose 10 µs unit is
+ * `index` modulo `count`, so the workers of one gateway (`cairn serve --workers`) never hand out the
+ * same timestamp. Two versions of one object with one timestamp would otherwise be a split-brain.
+ */
+export function setTimestampLane(index: number, count: number): void {
+  if (!Number.isSafeInteger(count) || count < 1 || !Number.isSafeInteger(index) || index < 0 || index >= count) {
+    throw new RangeError(`bad timestamp lane ${index} of ${count}`);
+  }
+  lane = index;
+  lanes = count;
+  last = 0;
+}
+
+/** A new timestamp, strictly greater than every other one this process handed out (and in its lane). */
 export function now(): Timestamp {
   let t = Math.round(Date.now() * 100); // units of 10 µs
-  if (t <= last) t = last + 1;
+  if (lanes > 1) t += (lane - (t % lanes) + lanes) % lanes; // the next unit of our lane
+  if (t <= last) t = last + lanes;
   last = t;
   return fromUnits(t);
 }

@@ -156,6 +156,7 @@ describe('cairn serve --workers 2', () => {
       expect(r.status, name(i)).toBe(201);
       expect(r.headers['etag']).toBe(md5(bodies[i]!));
     });
+    const lanes = new Set<number>();
     await parallel(N, async (i) => {
       const g = await call('GET', `${c}/${name(i)}`);
       expect(g.status, name(i)).toBe(200);
@@ -164,7 +165,10 @@ describe('cairn serve --workers 2', () => {
       expect(h.status).toBe(200);
       expect(h.headers['content-length']).toBe(String(bodies[i]!.length));
       expect(h.headers['etag']).toBe(md5(bodies[i]!));
+      // Each worker stamps in its own lane of 10 µs units (timestamp.ts): both lanes are seen.
+      lanes.add(Number(String(h.headers['x-timestamp']).replace('.', '')) % 2);
     });
+    expect(lanes).toEqual(new Set([0, 1]));
     // Full listing in pages of 50, several times (pages land on both workers).
     const expected = Array.from({ length: N }, (_v, i) => name(i));
     for (let round = 0; round < 4; round++) {
