@@ -3,8 +3,8 @@
  * policy), started when the config's `heal.enabled` says so, stopped before the volumes close.
  *
  * With --workers N only one worker heals (GlusterFS runs one shd per node, not one per client): the
- * primary forks the first worker with CAIRN_HEALER=1 and gives the flag to whichever worker replaces
- * it. Several healers would still be safe (every heal is newest-wins), only wasteful.
+ * one in timestamp lane 0, a lane its replacement takes over when it dies (serve.ts). Several healers
+ * would still be safe (every heal is newest-wins), only wasteful.
  */
 import type { Config } from '../config.js';
 import { healConfigOf, healerOptions } from '../config-heal.js';
@@ -12,12 +12,9 @@ import { Healer, type HealLog } from '../storage/heal.js';
 import type { StoreMetricsSink } from '../storage/metrics-sink.js';
 import type { Volume } from '../storage/volume.js';
 
-/** The environment variable naming the worker that runs the healer. */
-export const HEALER_ENV = 'CAIRN_HEALER';
-
-/** Whether this process runs the healers: a lone server always, a cluster worker when flagged. */
-export function runsHealer(isWorker: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
-  return !isWorker || env[HEALER_ENV] === '1';
+/** Whether this process runs the healers: a lone server always, a cluster worker in lane 0. */
+export function runsHealer(isWorker: boolean, lane: number): boolean {
+  return !isWorker || lane === 0;
 }
 
 export class GatewayHealers {

@@ -19,6 +19,7 @@ import type { ObjectStore } from '../storage/store.js';
 import { setTimestampLane } from '../storage/timestamp.js';
 import { openVolume } from '../storage/volume.js';
 import { banner } from './banner.js';
+import { GatewayHealers, runsHealer } from './serve-heal.js';
 
 export interface ServeOptions {
   config?: string;
@@ -80,10 +81,12 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
   const logger = createLogger(config.log);
   // One registry per process: the volume reports brick calls into it, the metrics middleware serves it.
   const metrics = new CairnMetrics();
+  // The self-heal daemon: one healer per volume, in this process unless another worker runs them.
+  const healers = new GatewayHealers(config, logger, metrics, runsHealer(isWorker, lane));
   let store: ObjectStore;
   try {
     // One volume per storage policy (just config.volume without `policies`).
-    store = await openPolicyStore(policySpecs(config), (spec) => openVolume(spec, { metrics }));
+    store = await openPolicyStore(policySpecs(config), async (spec) => healers.attach(await openVolume(spec, { metrics })));
   } catch (err) {
     fail(err);
   }
@@ -92,6 +95,7 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
     const { app } = createApp(config, store, logger, { metrics });
     server = createServer(app);
   } catch (err) {
+    await healers.stop();
     await store.close().catch(() => undefined);
     fail(err);
   }
@@ -115,7 +119,8 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
     force.unref();
     server.close(() => {
-      void store.close().catch((err: unknown) => logger.error({ err }, 'closing the volume failed')).finally(() => process.exit(0));
+      void healers.stop().then(() => store.close())
+        .catch((err: unknown) => logger.error({ err }, 'closing the volume failed')).finally(() => process.exit(0));
     });
     server.closeIdleConnections();
   };
