@@ -10,9 +10,28 @@
  *
  * All calls are synchronous (better-sqlite3): a transaction can never interleave with another call
  * of this process, which is what makes "check newest-wins, then write" atomic.
+ *
+ * Durability is explicit (group commit, group-sync.ts). The connection runs with synchronous=NORMAL,
+ * so a commit writes its WAL frames without an fsync and never blocks the event loop on the disk;
+ * a caller that needs a commit on disk (a record: object, tombstone, account, container) awaits
+ * `durable()` after it, which fsyncs the WAL on the threadpool, shared by every commit waiting at
+ * the time. Why this is enough:
+ * - WAL frames are appended in commit order and recovery keeps the longest valid prefix (frames are
+ *   checksummed and salted), so an fsync after commit C makes C and every earlier commit durable.
+ * - Heal marks (markDirty, settle, clearMark) need no fsync of their own: a mark matters only beside
+ *   the record commit of the same write on the same brick, which comes after it and syncs it too.
+ *   A mark lost with a crash before that commit marks a write that left nothing durable here; a
+ *   settle lost after it leaves the (durable) dirty mark, which still sends the healer to the object.
+ * - Checkpoints cannot lose a commit: with synchronous=NORMAL SQLite fsyncs the WAL before copying
+ *   frames into the database, fsyncs the database before the WAL is reset, and syncs the WAL header
+ *   when it is reused; a frame is therefore on disk in the WAL or in the database, whichever we fsync.
+ * - The WAL file is never unlinked while this connection is open (SQLite deletes it only when the
+ *   last connection closes), so the descriptor GroupSync keeps names the live WAL.
  */
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Conflict } from '../errors.js';
+import { GroupSync } from './group-sync.js';
 import type { ObjectRef, Timestamp } from '../store.js';
 import type {
   AccountRecord,
@@ -126,13 +145,15 @@ function windowSql(col: string, b: ListBounds): { where: string; params: string[
 }
 
 export interface IndexOptions {
-  /** synchronous=FULL (every commit reaches the disk) when true, NORMAL (WAL-safe, may lose the last commits) otherwise. */
+  /** Whether `durable()` fsyncs the WAL (group commit); without it a crash may lose the last commits. */
   fsync: boolean;
 }
 
 export class BrickIndex {
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
+  /** The WAL's group commit; undefined when fsync is off. */
+  readonly wal: GroupSync | undefined;
 
   /** Open (creating if needed) the index at `file`. Throws on a newer schema than this code knows. */
   constructor(file: string, opts: IndexOptions) {
@@ -142,18 +163,30 @@ export class BrickIndex {
       // the journal mode is switched and the schema created, on a brick opened by all at once.
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${opts.fsync ? 'FULL' : 'NORMAL'}`);
+      // Never FULL: commits must not fsync on the event loop; durable() does it on the threadpool.
+      this.db.pragma('synchronous = NORMAL');
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) throw new Error(`index ${file} has schema ${version}; this code knows ${SCHEMA_VERSION}`);
       this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`); // a write: the WAL file exists from here on
+      if (opts.fsync && !existsSync(`${file}-wal`)) throw new Error(`index ${file} has no write-ahead log file`);
     } catch (err) {
       this.db.close();
       throw err;
     }
+    this.wal = opts.fsync ? new GroupSync(`${file}-wal`) : undefined;
   }
 
-  close(): void { this.db.close(); }
+  /**
+   * Resolves once every transaction this connection committed before the call is on disk (one WAL
+   * fsync shared with every concurrent caller). Rejects if the fsync fails, and from then on always.
+   */
+  durable(): Promise<void> { return this.wal ? this.wal.sync() : Promise.resolve(); }
+
+  close(): void {
+    void this.wal?.close();
+    this.db.close();
+  }
 
   /** The connection's journal mode and synchronous level (for tests and `cairn volume status`). */
   settings(): { journalMode: string; synchronous: number } {

@@ -4,8 +4,9 @@
  * Bytes go through `stream` into `tmp/<pid>.<uuid>.tmp` (positional writes on one fd, backpressure
  * from the Writable's buffer). `commit`, once the stream has finished: fsync the file, move it to its
  * deterministic `data/<aa>/<bb>/<hash>.<ts>.data`, fsync the directory, and only then commit the index
- * row (newest-wins) in one transaction. A crash at any step leaves the old version (the new file is in
- * tmp/ or is an orphan the auditor removes) or the new one; never a row naming a missing file.
+ * row (newest-wins) in one transaction, and wait for that commit to be durable (the WAL's group fsync,
+ * index.ts). A crash at any step leaves the old version (the new file is in tmp/ or is an orphan the
+ * auditor removes) or the new one; never a row naming a missing file.
  * The move never replaces a file already there (place.ts): processes sharing the brick may write
  * one version name at once.
  */
@@ -34,6 +35,8 @@ export interface WriterHost {
   readonly inflight: Set<string>;
   /** Data files renamed into place whose row is not committed yet (the auditor leaves them alone). */
   readonly placing: Set<string>;
+  /** Resolves once every index commit made so far is on disk; BrickUnavailable if the fsync failed. */
+  durable(): Promise<void>;
   /** Unlink `prev`'s data file if `next` replaced it and no record names it any more. */
   dropSuperseded(prev: ObjectRecord | undefined, next: ObjectRecord): void;
 }
@@ -125,7 +128,11 @@ export class LocalWriter implements BrickWriter {
         host.inflight.delete(this.tmp);
         try {
           if (host.fsync) await fsyncDir(path.dirname(abs));
-          host.dropSuperseded(host.index().putObject(record), record);
+          const prev = host.index().putObject(record);
+          // Acknowledged only once the row is on disk (a group commit shared with concurrent writes);
+          // the superseded file goes after that, so a crash never leaves the old row naming nothing.
+          await host.durable();
+          host.dropSuperseded(prev, record);
         } catch (err) {
           this.unplace(abs);
           throw err;

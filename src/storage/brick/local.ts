@@ -188,16 +188,28 @@ export class LocalBrick implements Brick, WriterHost {
 
   async putRecord(record: ObjectRecord): Promise<void> {
     checkObjectRecord(record);
-    await this.exclusive(refOf(record), () => this.run((index) => {
-      const prev = index.putObject(record, record.deleted ? undefined : () => {
+    await this.exclusive(refOf(record), async () => {
+      const prev = await this.run((index) => index.putObject(record, record.deleted ? undefined : () => {
         // Inside the transaction: the row never names a file this brick lacks.
         const st = statSync(inside(this.root, record.dataFile!), { throwIfNoEntry: false });
         if (!st || st.size !== record.size) {
           throw new BrickUnavailable(this.id, { cause: new Error(`data file ${record.dataFile} ${st ? 'has the wrong size' : 'not held'}`) });
         }
-      });
+      }));
+      // The superseded file goes only once the new row is durable: a crash must not leave the old row naming nothing.
+      await this.durable();
       this.dropSuperseded(prev, record);
-    }));
+    });
+  }
+
+  /** Wait until every index commit made so far is on disk (group commit: see index.ts). */
+  async durable(): Promise<void> {
+    const index = this.index();
+    try {
+      await index.durable();
+    } catch (err) {
+      throw new BrickUnavailable(this.id, { cause: err });
+    }
   }
 
   getRecord(ref: ObjectRef): Promise<ObjectRecord | undefined> { return this.run((i) => i.getObject(ref)); }
@@ -289,14 +301,18 @@ export class LocalBrick implements Brick, WriterHost {
 
   async mergeAccount(record: AccountRecord): Promise<AccountRecord> {
     checkTimestamp(record.putTimestamp);
-    return this.run((i) => i.mergeAccount(record));
+    const merged = await this.run((i) => i.mergeAccount(record));
+    await this.durable();
+    return merged;
   }
 
   getAccount(account: string): Promise<AccountRecord | undefined> { return this.run((i) => i.getAccount(account)); }
 
   async mergeContainer(record: ContainerRecord): Promise<ContainerRecord> {
     checkTimestamp(record.putTimestamp);
-    return this.run((i) => i.mergeContainer(record));
+    const merged = await this.run((i) => i.mergeContainer(record));
+    await this.durable();
+    return merged;
   }
 
   getContainer(account: string, container: string): Promise<ContainerRecord | undefined> {
@@ -311,7 +327,7 @@ export class LocalBrick implements Brick, WriterHost {
     return this.run((i) => i.scanAccounts(after, limit));
   }
 
-  // -- heal marks -------------------------------------------------------------------------------------
+  // -- heal marks (no fsync of their own: the record commit of the same write syncs them, see index.ts) --
 
   markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> { return this.run((i) => i.markDirty(ref, timestamp)); }
 

@@ -58,13 +58,16 @@ describe('LocalBrick on disk', () => {
     expect(await fsp.readFile(path.join(dir, rec.dataFile!), 'utf8')).toBe('bytes');
     expect(await fsp.readdir(path.join(dir, 'tmp'))).toEqual([]);
     expect(existsSync(path.join(dir, 'index.db'))).toBe(true);
-    expect(brick.index().settings()).toEqual({ journalMode: 'wal', synchronous: 2 });
+    // NORMAL: commits never fsync on the event loop; durable commits wait for the WAL's group fsync.
+    expect(brick.index().settings()).toEqual({ journalMode: 'wal', synchronous: 1 });
+    expect(brick.index().wal).toBeDefined();
   });
 
-  it('uses synchronous=NORMAL when fsync is off', async () => {
+  it('keeps no WAL fsync when fsync is off', async () => {
     const b = new LocalBrick(path.join(scratch, `nofsync-${++n}`), { volumeId: VOLUME, fsync: false });
     await b.open();
     expect(b.index().settings()).toEqual({ journalMode: 'wal', synchronous: 1 });
+    expect(b.index().wal).toBeUndefined();
     await b.close();
   });
 
