@@ -25,7 +25,11 @@ export interface Target extends Credentials {
 const BIN = fileURLToPath(new URL('../../bin/cairn', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
-export interface LocalOptions { replica: number; sets: number; fsync: boolean; dir?: string; keep?: boolean }
+export interface LocalOptions {
+  replica: number; sets: number; fsync: boolean; dir?: string; keep?: boolean;
+  /** `cairn serve --workers N` (bench/workers.ts); one process when absent. */
+  workers?: number;
+}
 
 /** Start `cairn serve` on a fresh volume under a temp dir, on a random 127.0.0.1 port. */
 export async function startCairn(o: LocalOptions): Promise<Target> {
@@ -43,7 +47,8 @@ export async function startCairn(o: LocalOptions): Promise<Target> {
   };
   const file = join(dir, 'bench.yaml');
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0'], {
+  const workers = o.workers !== undefined && o.workers > 1 ? ['--workers', String(o.workers)] : [];
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', ...workers], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const cleanup = (): void => { if (!o.keep) rmSync(dir, { recursive: true, force: true }); };

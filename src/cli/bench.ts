@@ -35,12 +35,15 @@ export interface BenchOptions {
   json?: boolean;
   /** --remote: compare local with remote bricks at the store level (bench/remote.ts) instead. */
   remote?: boolean;
+  /** --workers-compare: small objects against 1 and 2 worker processes (bench/workers.ts) instead. */
+  workersCompare?: boolean;
 }
 
 /** Run the bench; resolves with the process exit code. */
 export async function bench(raw: Record<string, unknown>): Promise<number> {
   const o = raw as unknown as BenchOptions;
   if (o.remote) return (await import('../bench/remote.js')).benchRemote(o);
+  if (o.workersCompare) return (await import('../bench/workers.js')).benchWorkers(o);
   const rssGb = o.rssGb ?? (o.full ? 1 : undefined);
   const progress = makeProgress(!o.json && process.stderr.isTTY === true);
   let target: Target | undefined;

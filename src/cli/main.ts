@@ -71,6 +71,7 @@ program.command('bench')
   .option('--keep', 'keep the temporary volume afterwards')
   .option('--json', 'print machine-readable JSON instead of a table')
   .option('--remote', 'instead: local bricks vs remote bricks (one cairn brick process each, loopback), store level, same run')
+  .option('--workers-compare', 'instead: small objects against cairn serve with 1 and then 2 worker processes, same run')
   .action(async (opts: Record<string, unknown>) => {
     const { bench } = await import('./bench.js');
     process.exitCode = await bench(opts);
