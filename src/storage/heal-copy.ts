@@ -28,16 +28,19 @@ const MD5_RE = /^[0-9a-f]{32}$/;
 
 /**
  * Give `sink` the version `source`. `sinkHas` is the sink's current record (undefined: none);
- * `from` are members holding the version's data, tried in order. Rejects with the sink's error, or
- * with the last source's error when no source could be read.
+ * `from` are members holding the version's data, tried in order, under the record `data` (default
+ * `source`; a re-stamped split-brain winner names a data file nobody holds yet). Rejects with the
+ * sink's error, or with the last source's error when no source could be read.
  */
 export async function copyVersion(ref: ObjectRef, source: ObjectRecord, sink: Member, sinkHas: ObjectRecord | undefined,
-                                  from: Member[], opts: CopyOptions): Promise<CopyResult> {
+                                  from: Member[], opts: CopyOptions, data: ObjectRecord = source): Promise<CopyResult> {
   if (source.deleted) return newerIsFine(sink.call((b) => b.putRecord(source)));
-  if (sinkHas && !sinkHas.deleted && sinkHas.dataFile === source.dataFile && sinkHas.size === source.size
-      && sinkHas.etag === source.etag) {
+  if (sinkHas && !sinkHas.deleted && sinkHas.dataFile === data.dataFile && sinkHas.size === data.size && sinkHas.etag === data.etag) {
+    // The sink holds these bytes: a record suffices, after a hard link when the name is new.
     try {
-      return await newerIsFine(sink.call((b) => b.putRecord(source), { markDown: false }));
+      const linked = data.dataFile === source.dataFile
+        || await sink.call((b) => b.linkData(data, ref, source.dataTimestamp), { markDown: false }) === source.dataFile;
+      if (linked) return await newerIsFine(sink.call((b) => b.putRecord(source), { markDown: false }));
     } catch {
       // A per-file failure (the data file is missing after all) says nothing about the brick: stream instead.
     }
@@ -46,7 +49,7 @@ export async function copyVersion(ref: ObjectRef, source: ObjectRecord, sink: Me
   for (const m of from) {
     let handle: DataHandle;
     try {
-      handle = await m.call((b) => b.openData(source), { markDown: false });
+      handle = await m.call((b) => b.openData(data), { markDown: false });
     } catch (err) {
       lastErr = err;
       continue;

@@ -76,7 +76,7 @@ export async function healObject(set: ReplicaSet, ref: ObjectRef, opts: HealObje
     await Promise.all([...answers.keys()].filter((i) => !have.has(i)).map(async (i) => {
       const m = set.members[i]!;
       try {
-        if (await copyVersion(ref, source, m, answers.get(i), from, { stallMs: opts.stallMs }) === 'copied') copied++;
+        if (await copyVersion(ref, source, m, answers.get(i), from, { stallMs: opts.stallMs }, choice.data) === 'copied') copied++;
         have.add(i);
       } catch (err) {
         missing.add(i);

@@ -15,9 +15,13 @@
  * - `majority`: the content held by more than half of the set's replicas wins.
  * When the rule leaves a tie, the split-brain stays unresolved. A resolved winner is re-stamped with
  * the same timestamp plus the smallest offset, since bricks only accept strictly newer records: the
- * losers take it, and it still orders before any real later write.
+ * losers take it, and it still orders before any real later write. Its data is re-stamped too (a new
+ * data file name): both contents may sit under the old name on different replicas, and a brick never
+ * lets one file of a name replace another. Replicas holding the winning bytes link them to the new
+ * name; the others get a copy.
  */
 import type { ObjectRecord } from './brick/brick.js';
+import { dataFileName, refOf } from './brick/records.js';
 import type { Timestamp } from './store.js';
 import { compare, withOffset } from './timestamp.js';
 import { sameVersion } from './versions.js';
@@ -42,6 +46,8 @@ export interface SourceChoice {
   holders: number[];
   /** Positions holding the winning content, even when `source` is its re-stamped copy (they can serve the data). */
   dataHolders: number[];
+  /** The record naming the data on `dataHolders`: `source` itself, or the winner before re-stamping. */
+  data?: ObjectRecord;
   splitBrain?: SplitBrain;
 }
 
@@ -64,13 +70,13 @@ export function chooseSource(answers: ReadonlyMap<number, ObjectRecord | undefin
   }
   if (candidates.length === 1) {
     const only = candidates[0]!;
-    return { source: only.record, holders: [...only.positions], dataHolders: [...only.positions] };
+    return { source: only.record, holders: [...only.positions], dataHolders: [...only.positions], data: only.record };
   }
   const winner = pick(candidates, policy, setSize);
   const splitBrain: SplitBrain = { timestamp: top, candidates, resolved: winner !== undefined };
   if (!winner) return { source: undefined, holders: [], dataHolders: [], splitBrain };
   // Nobody holds the re-stamped winner yet (one that did would be the newest, with no split-brain).
-  return { source: restamp(winner.record), holders: [], dataHolders: [...winner.positions], splitBrain };
+  return { source: restamp(winner.record), holders: [], dataHolders: [...winner.positions], data: winner.record, splitBrain };
 }
 
 /** The winner under `policy`, or undefined when the policy leaves a tie (or is 'none'). */
@@ -99,9 +105,10 @@ function unique(candidates: Candidate[], cmp: (a: Candidate, b: Candidate) => nu
   return tied ? undefined : best;
 }
 
-/** The winner with a timestamp one offset newer, so every replica (the losers included) accepts it. */
+/** The winner with a timestamp one offset newer (its data under the matching new name), so every replica accepts it. */
 export function restamp(r: ObjectRecord): ObjectRecord {
   const timestamp = withOffset(r.timestamp, 1);
-  // A tombstone's data timestamp is its own timestamp; a live version keeps the one naming its data file.
-  return { ...r, timestamp, ...(r.deleted ? { dataTimestamp: timestamp } : {}) };
+  const out: ObjectRecord = { ...r, timestamp, dataTimestamp: timestamp };
+  if (!r.deleted) out.dataFile = dataFileName(refOf(r), timestamp);
+  return out;
 }

@@ -305,8 +305,10 @@ describe('split-brain', () => {
     expect(dry.sets[0]!.splitBrain).toBe(1);
   });
 
-  it('is resolved by a stated rule (size: the bigger content), every replica then agreeing', async () => {
-    const r = await rig(3, 1, { heal: { favoriteChildPolicy: 'size' } });
+  it.each([['memory', false], ['local', true]])('is resolved by a stated rule (size: the bigger content), every replica then agreeing (%s bricks)', async (_kind, local) => {
+    // Both contents sit under one data file name, which a LocalBrick never lets another file replace:
+    // the winner is re-stamped under a new name (linked where its bytes are, copied elsewhere).
+    const r = await rig(3, 1, { local, heal: { favoriteChildPolicy: 'size' } });
     await container(r);
     const t = ts();
     await plant(r.faulty[0]!, o('sb'), t, 'small');

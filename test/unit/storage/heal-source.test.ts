@@ -1,6 +1,7 @@
 /** Heal source selection: newest wins (tombstones included); equal-timestamp split-brain only by a stated policy. */
 import { describe, expect, it } from 'vitest';
 import type { ObjectRecord } from '../../../src/storage/brick/brick.js';
+import { dataFileName } from '../../../src/storage/brick/records.js';
 import { chooseSource, restamp } from '../../../src/storage/heal-source.js';
 import { record, ref, tombstone, ts } from './brick/helpers.js';
 
@@ -36,8 +37,10 @@ describe('chooseSource', () => {
   it('size: the bigger content wins, re-stamped one offset newer; a tie stays unresolved', () => {
     const c = chooseSource(answers(live(5), live(5, { size: 9, etag: 'b'.repeat(32) })), 'size', 2);
     expect(c.splitBrain?.resolved).toBe(true);
-    expect(c.source).toEqual({ ...live(5, { size: 9, etag: 'b'.repeat(32) }), timestamp: `${ts(5)}_0000000000000001` });
+    const t1 = `${ts(5)}_0000000000000001`;
+    expect(c.source).toEqual({ ...live(5, { size: 9, etag: 'b'.repeat(32) }), timestamp: t1, dataTimestamp: t1, dataFile: dataFileName(o, t1) });
     expect(c.dataHolders).toEqual([1]);
+    expect(c.data).toEqual(live(5, { size: 9, etag: 'b'.repeat(32) }));
     expect(chooseSource(answers(live(5), live(5, { etag: 'b'.repeat(32) })), 'size', 2).source).toBeUndefined();
   });
 
@@ -54,8 +57,9 @@ describe('chooseSource', () => {
     expect(chooseSource(answers(live(5), live(5), other, other), 'majority', 4).splitBrain?.resolved).toBe(false);
   });
 
-  it('restamp keeps a live version\'s data timestamp and moves a tombstone\'s', () => {
-    expect(restamp(live(5)).dataTimestamp).toBe(ts(5));
-    expect(restamp(tombstone(o, ts(5))).dataTimestamp).toBe(`${ts(5)}_0000000000000001`);
+  it('restamp moves timestamp, data timestamp and data file name one offset on (a new name nobody holds yet)', () => {
+    const t1 = `${ts(5)}_0000000000000001`;
+    expect(restamp(live(5))).toMatchObject({ timestamp: t1, dataTimestamp: t1, dataFile: dataFileName(o, t1), size: 3 });
+    expect(restamp(tombstone(o, ts(5)))).toEqual({ ...tombstone(o, ts(5)), timestamp: t1, dataTimestamp: t1 });
   });
 });
