@@ -34,6 +34,18 @@ const MD5_RE = /^[0-9a-f]{32}$/;
  */
 export async function copyVersion(ref: ObjectRef, source: ObjectRecord, sink: Member, sinkHas: ObjectRecord | undefined,
                                   from: Member[], opts: CopyOptions, data: ObjectRecord = source): Promise<CopyResult> {
+  const result = await copyOnce(ref, source, sink, sinkHas, from, opts, data);
+  if (result === 'newer') {
+    // A refusal means "something newer is stored" only if it is: a brick also refuses to place a data
+    // file over another file of that name (another writer's bytes), which leaves the sink without the version.
+    const now = await sink.call((b) => b.getRecord(ref));
+    if (!now || now.timestamp < source.timestamp) throw new Conflict(now?.timestamp ?? '', source.timestamp);
+  }
+  return result;
+}
+
+async function copyOnce(ref: ObjectRef, source: ObjectRecord, sink: Member, sinkHas: ObjectRecord | undefined,
+                        from: Member[], opts: CopyOptions, data: ObjectRecord): Promise<CopyResult> {
   if (source.deleted) return newerIsFine(sink.call((b) => b.putRecord(source)));
   if (sinkHas && !sinkHas.deleted && sinkHas.dataFile === data.dataFile && sinkHas.size === data.size && sinkHas.etag === data.etag) {
     // The sink holds these bytes: a record suffices, after a hard link when the name is new.
