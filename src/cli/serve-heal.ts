@@ -17,6 +17,9 @@ export function runsHealer(isWorker: boolean, lane: number): boolean {
   return !isWorker || lane === 0;
 }
 
+/** How long a shutdown waits for the healers to stop. */
+const STOP_WAIT_MS = 5000;
+
 export class GatewayHealers {
   private readonly healers: Healer[] = [];
 
@@ -35,6 +38,11 @@ export class GatewayHealers {
 
   /** Stop every healer: a crawl stops at once, a pass after the objects it is healing (marks left stay for the next start). */
   async stop(): Promise<void> {
-    await Promise.allSettled(this.healers.splice(0).map((h) => h.stop()));
+    const stopped = Promise.allSettled(this.healers.splice(0).map((h) => h.stop()));
+    // A heal stuck on a brick that does not answer must not hold the shutdown for a whole call timeout:
+    // whatever it had not finished is still marked, and the next start picks it up.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, new Promise<void>((res) => { timer = setTimeout(res, STOP_WAIT_MS); })]);
+    clearTimeout(timer);
   }
 }
