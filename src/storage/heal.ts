@@ -9,9 +9,11 @@
  *   Left alone for now: objects whose only marks are dirty marks younger than `inflightGraceMs`
  *   with no pending mark of the same transaction (the write may still be in flight: GlusterFS takes
  *   a lock here, we wait), and objects whose marks only blame bricks that are down (nothing to do
- *   until they are back).
- * - Full crawl (`fullCrawl`, on demand or every `fullCrawlIntervalMs`): account and container
- *   records merged onto every brick (heal-catalog.ts), then every replica set's object records
+ *   until they are back). Marks are read oldest first, so more than `batch` marks that cannot be
+ *   cleared yet (unresolved split-brains, a brick long gone) hold back newer ones on that brick until
+ *   they clear; the full crawl does not depend on marks and heals those meanwhile.
+ * - Full crawl (`fullCrawl`, on demand or every `fullCrawlIntervalMs`): an index pass, account and
+ *   container records merged onto every brick (heal-catalog.ts), then every replica set's object records
  *   merged by name and every difference healed, old tombstones reclaimed (heal-crawl.ts), then each
  *   brick's audit (orphaned and superseded data files).
  * - Split-brain: reported (status().splitBrain), resolved only by the favorite-child policy.
