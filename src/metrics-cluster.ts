@@ -62,20 +62,19 @@ export class WorkerMetricsClient {
 
   /** The whole gateway's metrics, from the primary. */
   fetch(): Promise<{ text: string; contentType: string }> {
+    const send = process.send?.bind(process);
+    if (!send) return Promise.reject(new Error('not a cluster worker'));
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(new Error('the cluster primary did not answer in time'));
       }, TIMEOUT_MS);
-      const settle = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A): void => { clearTimeout(timer); fn(...a); };
-      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
-      if (!process.send) {
-        settle(reject)(new Error('not a cluster worker'));
-        this.pending.delete(id);
-        return;
-      }
-      process.send({ type: REQ, id } satisfies MetricsRequest);
+      this.pending.set(id, {
+        resolve: (r) => { clearTimeout(timer); resolve(r); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+      send({ type: REQ, id } satisfies MetricsRequest);
     });
   }
 }
