@@ -37,6 +37,8 @@ export interface BenchOptions {
   remote?: boolean;
   /** --workers-compare: small objects against 1 and 2 worker processes (bench/workers.ts) instead. */
   workersCompare?: boolean;
+  /** --rebalance: rebalance rate while serving, at the store level (bench/rebalance.ts) instead. */
+  rebalance?: boolean;
 }
 
 /** Run the bench; resolves with the process exit code. */
@@ -44,6 +46,7 @@ export async function bench(raw: Record<string, unknown>): Promise<number> {
   const o = raw as unknown as BenchOptions;
   if (o.remote) return (await import('../bench/remote.js')).benchRemote(o);
   if (o.workersCompare) return (await import('../bench/workers.js')).benchWorkers(o);
+  if (o.rebalance) return (await import('../bench/rebalance.js')).benchRebalance(o);
   const rssGb = o.rssGb ?? (o.full ? 1 : undefined);
   const progress = makeProgress(!o.json && process.stderr.isTTY === true);
   let target: Target | undefined;

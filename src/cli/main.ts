@@ -72,6 +72,7 @@ program.command('bench')
   .option('--json', 'print machine-readable JSON instead of a table')
   .option('--remote', 'instead: local bricks vs remote bricks (one cairn brick process each, loopback), store level, same run')
   .option('--workers-compare', 'instead: small objects against cairn serve with 1 and then 2 worker processes, same run')
+  .option('--rebalance', 'instead: rebalance rate (objects/s, MB/s) onto an added replica set while clients read and write, store level')
   .action(async (opts: Record<string, unknown>) => {
     const { bench } = await import('./bench.js');
     process.exitCode = await bench(opts);

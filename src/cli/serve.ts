@@ -17,7 +17,7 @@ import { createApp, tuneServer } from '../server.js';
 import { openPolicyStore, policySpecs } from '../storage/policy-store.js';
 import type { ObjectStore } from '../storage/store.js';
 import { setTimestampLane } from '../storage/timestamp.js';
-import { openVolume } from '../storage/volume.js';
+import { openConfiguredVolume, resolveVolumeConfig } from '../storage/volume-runtime.js';
 import { banner } from './banner.js';
 import { GatewayHealers, runsHealer } from './serve-heal.js';
 
@@ -46,11 +46,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
 
 function loadOrExit(opts: ServeOptions): Config {
   try {
-    return loadConfig(opts.config, {
+    // Bricks and replica counts come from the volume files once they exist (storage/volume-runtime.ts).
+    return resolveVolumeConfig(loadConfig(opts.config, {
       ...(opts.listen !== undefined ? { listen: opts.listen } : {}),
       ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
       ...(opts.logLevel !== undefined ? { logLevel: opts.logLevel } : {}),
-    });
+    }));
   } catch (err) {
     return fail(err);
   }
@@ -86,7 +87,12 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
   let store: ObjectStore;
   try {
     // One volume per storage policy (just config.volume without `policies`).
-    store = await openPolicyStore(policySpecs(config), async (spec) => healers.attach(await openVolume(spec, { metrics })));
+    // Each volume follows its volume file (add-brick, remove-brick, rebalance) while serving.
+    const follow = { metrics, watch: true, onEvent: (e: { kind: string; commit?: number; error?: Error }) => {
+      if (e.kind === 'error') logger.error({ err: e.error }, 'volume file reload failed');
+      else logger.info({ commit: e.commit }, 'volume file reloaded');
+    } };
+    store = await openPolicyStore(policySpecs(config), async (spec) => healers.attach(await openConfiguredVolume(config, follow, spec)));
   } catch (err) {
     fail(err);
   }

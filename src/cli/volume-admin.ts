@@ -59,6 +59,7 @@ export function registerVolumeAdmin(volume: Command): void {
       const { updateVolumeFile } = await import('../storage/volume-file.js');
       const { shareOf } = await import('../storage/layout-arcs.js');
       const def = (await updateVolumeFile(ctx.file, (d) => addBricks(d!, specs, weights)))!;
+      await copyRecords(ctx, def);
       const shares = shareOf(def.layout.weights);
       const moving = shares.slice(current.sets.length).reduce((a, b) => a + b, 0) / 2 ** 32;
       print(o.json ? JSON.stringify(def, null, 2)
@@ -135,15 +136,26 @@ export function registerVolumeAdmin(volume: Command): void {
       const ctx = adminContext(o);
       const [from, to] = brickSpecs(ctx, [oldBrick, newBrick]) as [string, string];
       await definition(ctx, true);
-      const { probeNewBricks, healReplaced } = await import('./volume-probe.js');
+      const { probeNewBricks, fillReplaced } = await import('./volume-probe.js');
       await probeNewBricks(ctx, [to], 1, { force: o.force === true });
       const { replaceBrick } = await import('../storage/volume-admin.js');
       const { updateVolumeFile } = await import('../storage/volume-file.js');
       const def = (await updateVolumeFile(ctx.file, (d) => replaceBrick(d!, from, to)))!;
       if (!o.json) print(`volume ${def.id}: ${from} replaced by ${to}\n${describeSets(def)}`);
-      const healed = o.heal === false ? 'skipped' : await healReplaced(ctx, def, to);
-      print(o.json ? JSON.stringify({ definition: def, heal: healed }, null, 2) : `  heal: ${healed}`);
+      const filled = await fillReplaced(ctx, def, to, o.heal !== false);
+      print(o.json ? JSON.stringify({ definition: def, fill: filled }, null, 2) : `  fill: ${filled}`);
     }));
+}
+
+/** fix-layout now: account and container records onto the new bricks (the rebalance does it again). */
+async function copyRecords(ctx: AdminContext, def: VolumeDefinition): Promise<void> {
+  const volume = await (await ctxModule()).openAdminVolume(ctx, def);
+  try {
+    const { fixLayout } = await import('../storage/rebalance-fixlayout.js');
+    await fixLayout(volume);
+  } finally {
+    await volume.close();
+  }
 }
 
 /** Live objects the set still holds (opens the volume). */

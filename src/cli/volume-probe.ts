@@ -7,6 +7,7 @@ import { makeBrick } from '../storage/brick-spec.js';
 import type { Brick } from '../storage/brick/brick.js';
 import { InvalidArgument } from '../storage/errors.js';
 import { chunksOf } from '../storage/layout.js';
+import { fixLayout } from '../storage/rebalance-fixlayout.js';
 import type { VolumeDefinition } from '../storage/volume-file.js';
 import { openAdminVolume, prepareBricks, type AdminContext } from './admin-context.js';
 
@@ -43,23 +44,27 @@ export async function probeNewBricks(ctx: AdminContext, bricks: string[], replic
 type CrawlSet = (set: unknown, opts: Record<string, unknown>) => Promise<{ scanned: number; healed: number; failed: number }>;
 
 /**
- * Fill the brick that replaced another: a full heal crawl of its set when the heal module is there
- * (storage/heal-crawl.ts `crawlSet`). Without it the brick still fills: reads blame it, the index
- * heal copies what they touch, and `cairn heal full` copies the rest. Resolves with a one-line summary.
+ * Fill the brick that replaced another. Account and container records first (fix-layout: they live on
+ * every brick), then, with `heal`, a full heal crawl of its set when the heal module is there
+ * (storage/heal-crawl.ts `crawlSet`). Without the crawl the brick still fills: reads blame it, the
+ * index heal copies what they touch, and `cairn heal full` copies the rest. Resolves with a summary.
  */
-export async function healReplaced(ctx: AdminContext, def: VolumeDefinition, brick: string): Promise<string> {
+export async function fillReplaced(ctx: AdminContext, def: VolumeDefinition, brick: string, heal: boolean): Promise<string> {
   const index = def.sets.findIndex((s) => s.bricks.includes(brick));
-  const modulePath = '../storage/heal-crawl.js';
-  const heal = await import(modulePath).catch(() => undefined) as { crawlSet?: CrawlSet } | undefined;
-  if (typeof heal?.crawlSet !== 'function') return 'no heal crawl available here: run `cairn heal full` to fill the new brick now';
   const volume = await openAdminVolume(ctx, def);
   try {
-    const counts = await heal.crawlSet(volume.sets[index]!, {
-      policy: 'none', stallMs: 30_000, reclaimAgeMs: Number.MAX_SAFE_INTEGER, graceMs: 0,
-    });
-    return `full heal of replica set ${index}: ${counts.scanned} scanned, ${counts.healed} healed, ${counts.failed} failed`;
-  } catch (err) {
-    return `heal crawl failed (${err instanceof Error ? err.message : String(err)}): run \`cairn heal full\``;
+    const containers = await fixLayout(volume);
+    const records = `${containers} container record(s) copied`;
+    if (!heal) return `${records}; heal skipped: run \`cairn heal full\` to fill the new brick`;
+    const modulePath = '../storage/heal-crawl.js';
+    const mod = await import(modulePath).catch(() => undefined) as { crawlSet?: CrawlSet } | undefined;
+    if (typeof mod?.crawlSet !== 'function') return `${records}; no heal crawl available here: run \`cairn heal full\` to fill the new brick`;
+    try {
+      const counts = await mod.crawlSet(volume.sets[index]!, { policy: 'none', stallMs: 30_000, reclaimAgeMs: Number.MAX_SAFE_INTEGER, graceMs: 0 });
+      return `${records}; full heal of replica set ${index}: ${counts.scanned} scanned, ${counts.healed} healed, ${counts.failed} failed`;
+    } catch (err) {
+      return `${records}; heal crawl failed (${err instanceof Error ? err.message : String(err)}): run \`cairn heal full\``;
+    }
   } finally {
     await volume.close();
   }

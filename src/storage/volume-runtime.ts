@@ -42,10 +42,15 @@ export function specFor(def: VolumeDefinition, base: VolumeSpec): VolumeSpec {
   return { ...base, replica: def.replica, bricks: bricksOf(def) };
 }
 
-/** The config with its volume as the volume file defines it (unchanged when there is no file). */
+/**
+ * The config with each volume (its `volume`, and every storage policy's) as its volume file defines
+ * it; volumes without a file are left as the config says.
+ */
 export function resolveVolumeConfig(config: Config): Config {
-  const def = readVolumeFile(volumeFilePath(config));
-  return def ? { ...config, volume: specFor(def, config.volume) } : config;
+  const volume = resolveVolumeSpec(config, config.volume);
+  if (!config.policies) return { ...config, volume };
+  const policies = config.policies.map((p) => ({ ...p, volume: p.volume.id === config.volume.id ? volume : resolveVolumeSpec(config, p.volume) }));
+  return { ...config, volume, policies };
 }
 
 /** A volume spec as its volume file defines it (unchanged when there is none). */
