@@ -54,6 +54,9 @@ export function zeroCounts(): RebalanceCounts {
   return { scanned: 0, moved: 0, failed: 0, bytes: 0, containers: 0, reclaimed: 0 };
 }
 
+/** Names scanned past an unfinished move before the scan waits for it. */
+const MAX_BEHIND = 10_000;
+
 /** How many failure descriptions are kept. */
 const MAX_FAILURES = 20;
 
@@ -86,7 +89,10 @@ export class Rebalancer {
       if (stoppedAt) return this.stop(stoppedAt);
     }
     await this.opts.onCheckpoint?.(undefined, { ...this.counts });
-    return { status: failedAny ? 'failed' : 'completed', counts: { ...this.counts }, failures: [...this.failures] };
+    // A name that failed in an earlier (stopped) part of the run left its container unstamped and
+    // unmoved names behind the checkpoint: the rebalance is not complete either.
+    const failed = failedAny || this.counts.failed > 0;
+    return { status: failed ? 'failed' : 'completed', counts: { ...this.counts }, failures: [...this.failures] };
   }
 
   private async stop(at: RebalanceCheckpoint): Promise<RebalanceOutcome> {
@@ -147,6 +153,8 @@ export class Rebalancer {
       }
       settle();
       if (entry.done) this.opts.onProgress?.({ ...this.counts });
+      // A slow move holds the checkpoint back while the scan runs ahead: bound what waits behind it.
+      while (order.length > MAX_BEHIND && running.size > 0) await Promise.race(running);
       await this.maybeCheckpoint(c, safe);
     }
     await Promise.all(running);

@@ -10,7 +10,7 @@ import type { ObjectStore, VolumeSpec } from '../../../src/storage/store.js';
 import { addBricks, commitRemove, replaceBrick, startRemove } from '../../../src/storage/volume-admin.js';
 import { readVolumeFile, updateVolumeFile, writeVolumeFile, type VolumeDefinition } from '../../../src/storage/volume-file.js';
 import { applyDefinition, definitionOf } from '../../../src/storage/volume-runtime.js';
-import { openVolume, type Volume } from '../../../src/storage/volume.js';
+import { openVolume, type Volume, type VolumeOptions } from '../../../src/storage/volume.js';
 import { getText, putText, ts } from './store-helpers.js';
 
 let seq = 0;
@@ -31,19 +31,19 @@ export interface RebalanceFixture {
   cleanup(): Promise<void>;
 }
 
-export async function fixture(shape: { sets: number; replica: number; local?: boolean }): Promise<RebalanceFixture> {
+export async function fixture(shape: { sets: number; replica: number; local?: boolean; options?: VolumeOptions }): Promise<RebalanceFixture> {
   const n = ++seq;
   const dir = mkdtempSync(join(tmpdir(), 'cairn-rebalance-'));
   const brick = (name: string): string => (shape.local ? join(dir, name) : `memory:rb${n}-${name}`);
   const bricks = Array.from({ length: shape.sets * shape.replica }, (_x, i) => brick(`b${i}`));
   const base: VolumeSpec = { id: `rb-${n}`, bricks, replica: shape.replica, fsync: false };
-  const volume = await openVolume({ ...base, bricks: [...bricks] });
+  const volume = await openVolume({ ...base, bricks: [...bricks] }, shape.options);
   const file = join(dir, 'volume.json');
   writeVolumeFile(file, definitionOf(volume));
   let next = shape.sets * shape.replica;
   const change = async (fn: (def: VolumeDefinition) => VolumeDefinition): Promise<VolumeDefinition> => {
     const def = (await updateVolumeFile(file, (d) => fn(d!)))!;
-    await applyDefinition(volume, def);
+    await applyDefinition(volume, def, shape.options);
     return def;
   };
   return {

@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FaultyBrick } from '../../../src/storage/brick/faulty.js';
+import { makeBrick } from '../../../src/storage/brick-spec.js';
 import { ObjectNotFound } from '../../../src/storage/errors.js';
 import { containerKey } from '../../../src/storage/layout.js';
 import { layoutFromJSON } from '../../../src/storage/layout-arcs.js';
 import { liveObjectsIn } from '../../../src/storage/rebalance-crawl.js';
 import { runRebalance, requestStop } from '../../../src/storage/rebalance-run.js';
+import type { VolumeSpec } from '../../../src/storage/store.js';
 import type { RebalanceState } from '../../../src/storage/volume-file.js';
 import {
   ACCOUNT, checkListings, checkPlacement, checkReadable, expectedMoves, fixture, populate, readDefinition, splitKey,
@@ -178,6 +181,46 @@ describe('rebalance stop and resume', () => {
     expect(done.status).toBe('completed');
     expect(done.counts.scanned).toBe(model.size);
     await checkPlacement(volume, model);
+  });
+});
+
+describe('rebalance failures', () => {
+  it('a name that cannot move fails the run, keeps the previous layout and every object readable; a rerun finishes', async () => {
+    const faulty = new Map<string, FaultyBrick>();
+    const options = {
+      brickRetryMs: 20,
+      brickFactory: async (spec: string, vol: VolumeSpec) => {
+        const f = new FaultyBrick(await makeBrick(spec, vol));
+        faulty.set(spec, f);
+        return f;
+      },
+    };
+    fx = await fixture({ sets: 2, replica: 1, options });
+    const { volume, file, base } = fx;
+    const model = await populate(volume, 2, 60);
+    const def = await fx.addSet();
+    const newBrick = faulty.get(def.sets[2]!.bricks[0]!)!;
+    // Every copy onto the new set fails (catalog writes still work, so only names fail).
+    newBrick.failNext('createWriter', 100_000);
+    const failed = await runRebalance({ file, base, volume, graceMs: 0, volumeOptions: options });
+    expect(failed.status).toBe('failed');
+    expect(failed.counts.failed).toBeGreaterThan(0);
+    expect(failed.failures?.length).toBeGreaterThan(0);
+    expect(failed.error).toMatch(/could not be moved/);
+    expect(readDefinition(file).previous).toBeDefined();
+    expect(volume.placement.pending).toBe(true);
+    await checkReadable(volume, model);
+    await checkListings(volume, model);
+
+    newBrick.heal();
+    await new Promise((r) => setTimeout(r, 30));
+    const done = await runRebalance({ file, base, volume, graceMs: 0, volumeOptions: options });
+    expect(done.status).toBe('completed');
+    expect(done.counts.failed).toBe(0);
+    expect(done.counts.scanned).toBe(model.size);
+    await checkPlacement(volume, model);
+    await checkReadable(volume, model);
+    await checkListings(volume, model);
   });
 });
 
