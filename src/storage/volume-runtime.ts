@@ -177,12 +177,15 @@ export const WATCH_INTERVAL_MS = 1000;
 /** Poll the volume file and apply each change (serialized); stops when the volume closes. */
 export function watchDefinition(volume: Volume, path: string, options: ConfiguredVolumeOptions = {}): void {
   let chain = Promise.resolve();
-  let lastUpdated = readVolumeFile(path)?.updatedAt;
+  // What was last applied, whole: two writes within one millisecond share an updatedAt.
+  const seen = (d: VolumeDefinition | undefined): string | undefined => (d ? JSON.stringify(d) : undefined);
+  let last = seen(readVolumeFile(path));
   const listener = (): void => {
     chain = chain.then(async () => {
       const def = readVolumeFile(path);
-      if (!def || def.updatedAt === lastUpdated) return;
-      lastUpdated = def.updatedAt;
+      const now = seen(def);
+      if (!def || now === last) return;
+      last = now;
       await applyDefinition(volume, def, options);
       options.onEvent?.({ kind: 'reloaded', commit: volume.layout.version });
       // The rebalance runs in its own process and checkpoints into the file: the gateway's metrics follow it here.
