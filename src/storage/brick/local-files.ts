@@ -42,6 +42,37 @@ export async function fsyncDir(dir: string): Promise<void> {
 }
 
 /**
+ * Which `data/<aa>/<bb>` directories are known to exist: one bit per directory (the 65,536 of them
+ * fit in 8 KiB), keyed by the four hex digits of a data file name. Once a directory is known, writes
+ * into it skip the mkdir (and its stat) on the threadpool. Directories are never removed by the brick;
+ * if one is removed behind its back, the write that finds it missing forgets it and makes it again.
+ */
+export class DataDirs {
+  private readonly bits = new Uint8Array(65536 / 8);
+
+  private static slot(dataFile: string): number | undefined {
+    // `data/aa/bb/...`: the only shape data file names have (records.dataFileName).
+    const n = Number.parseInt(dataFile.slice(5, 7) + dataFile.slice(8, 10), 16);
+    return dataFile.startsWith(`${DATA_DIR}/`) && Number.isInteger(n) && n >= 0 && n < 65536 ? n : undefined;
+  }
+
+  has(dataFile: string): boolean {
+    const n = DataDirs.slot(dataFile);
+    return n !== undefined && (this.bits[n >> 3]! & (1 << (n & 7))) !== 0;
+  }
+
+  add(dataFile: string): void {
+    const n = DataDirs.slot(dataFile);
+    if (n !== undefined) this.bits[n >> 3]! |= 1 << (n & 7);
+  }
+
+  forget(dataFile: string): void {
+    const n = DataDirs.slot(dataFile);
+    if (n !== undefined) this.bits[n >> 3]! &= ~(1 << (n & 7));
+  }
+}
+
+/**
  * mkdir -p `dir`, then fsync every directory whose entry list changed (the parent of each created
  * directory), so the new path survives a crash.
  */

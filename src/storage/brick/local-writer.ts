@@ -2,7 +2,8 @@
  * LocalWriter: one write of an object version into a LocalBrick (DESIGN §3).
  *
  * Bytes go through `stream` into `tmp/<pid>.<uuid>.tmp` (positional writes on one fd, backpressure
- * from the Writable's buffer). `commit`, once the stream has finished: fsync the file, move it to its
+ * from the Writable's buffer); a small write is held in memory and its tmp file made whole at commit
+ * (SMALL_WRITE, io-pool.ts). `commit`, once the stream has finished: fsync the file, move it to its
  * deterministic `data/<aa>/<bb>/<hash>.<ts>.data`, fsync the directory, and only then commit the index
  * row (newest-wins) in one transaction, and wait for that commit to be durable (the WAL's group fsync,
  * index.ts). A crash at any step leaves the old version (the new file is in tmp/ or is an orphan the
@@ -18,8 +19,9 @@ import { Conflict, InvalidArgument, SizeMismatch, StoreError, fromErrno } from '
 import type { ObjectRef } from '../store.js';
 import type { BrickWriter, ObjectRecord } from './brick.js';
 import type { BrickIndex } from './index.js';
-import { fsyncDir, inside, mkdirDurable, tmpName } from './local-files.js';
-import { placeNoClobber } from './place.js';
+import { fsyncDir, inside, tmpName } from './local-files.js';
+import { ioPool } from './io-pool.js';
+import { placeNoClobber, type Placement } from './place.js';
 import { checkObjectRecord, dataFileName, refOf } from './records.js';
 
 /** What a writer needs from its brick. */
@@ -37,50 +39,92 @@ export interface WriterHost {
   readonly placing: Set<string>;
   /** Resolves once every index commit made so far is on disk; BrickUnavailable if the fsync failed. */
   durable(): Promise<void>;
-  /** Unlink `prev`'s data file if `next` replaced it and no record names it any more. */
-  dropSuperseded(prev: ObjectRecord | undefined, next: ObjectRecord): void;
+  /** Unlink `prev`'s data file if `next` replaced it and no record names it any more (in the object's exclusive section). */
+  dropSuperseded(prev: ObjectRecord | undefined, next: ObjectRecord): Promise<void>;
+  /** Make the directory of `dataFile` exist durably (remembered: later writes into it skip the mkdir). */
+  ensureDataDir(dataFile: string): Promise<void>;
+  /** Whether the directory of `dataFile` is known to exist. */
+  knowsDataDir(dataFile: string): boolean;
+  /** Note that the directory of `dataFile` exists (an I/O worker made it durably). */
+  rememberDataDir(dataFile: string): void;
+  /** Forget that the directory of `dataFile` exists (it was found missing). */
+  forgetDataDir(dataFile: string): void;
 }
 
 const HIGH_WATER = 256 * 1024;
+/**
+ * A write is held in memory until its bytes pass this size (at most 64 KiB per writer, less than the
+ * stream's own buffer), and a small object's file is then made whole at commit by an I/O worker
+ * (io-pool.ts). Larger writes stream into their tmp file as they come.
+ */
+export const SMALL_WRITE = 64 * 1024;
 
 export class LocalWriter implements BrickWriter {
   readonly stream: Writable;
+  /** Bytes accepted so far (held, or written to the tmp file). */
   private written = 0;
+  /** The bytes of a write still small enough to hold; undefined once they went to the tmp file. */
+  private held: Buffer[] | undefined = [];
+  /** The tmp file, once the bytes outgrew SMALL_WRITE (or no I/O worker was free at commit). */
+  private tmp: string | undefined;
+  private fh: promises.FileHandle | undefined;
   private fileClosed = false;
+  /** The last write to the tmp file (it may be opening it): abort() waits for it before cleaning up. */
+  private writing: Promise<void> | undefined;
   private state: 'open' | 'committing' | 'committed' | 'failed' | 'aborted' = 'open';
   private committing: Promise<void> | undefined;
 
-  private constructor(private readonly host: WriterHost, private readonly ref: ObjectRef, readonly dataFile: string,
-                      private readonly tmp: string, private readonly fh: promises.FileHandle) {
+  private constructor(private readonly host: WriterHost, private readonly ref: ObjectRef, readonly dataFile: string) {
     this.stream = new Writable({
       highWaterMark: HIGH_WATER,
       writev: (chunks, cb) => {
-        this.append(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), (err: unknown) => cb(fromErrno(err, host.id)));
+        const bufs = chunks.map((c) => c.chunk as Buffer);
+        const n = bufs.reduce((sum, b) => sum + b.length, 0);
+        if (this.held && this.written + n <= SMALL_WRITE) {
+          this.held.push(...bufs);
+          this.written += n;
+          cb();
+          return;
+        }
+        this.writing = this.toFile(bufs);
+        this.writing.then(() => cb(), (err: unknown) => cb(fromErrno(err, host.id)));
       },
     });
   }
 
-  /** Open the temporary file of version `timestamp` of `ref`. */
+  /** A writer of version `timestamp` of `ref`; its tmp file is made only when needed. */
   static async create(host: WriterHost, ref: ObjectRef, timestamp: string): Promise<LocalWriter> {
     const dataFile = dataFileName(ref, timestamp); // validates the timestamp before any file is made
     host.index();
-    const tmp = tmpName('tmp');
-    try {
-      const fh = await fsp.open(inside(host.root, tmp), 'wx', 0o644);
-      host.inflight.add(tmp);
-      return new LocalWriter(host, ref, dataFile, tmp, fh);
-    } catch (err) {
-      throw fromErrno(err, host.id);
-    }
+    return new LocalWriter(host, ref, dataFile);
   }
 
-  /** Write every byte of `bufs` at the end of the file (a short write is continued, as fs.WriteStream does). */
-  private async append(bufs: Buffer[]): Promise<void> {
+  /** Open the tmp file and write what is held into it; from then on bytes go straight to the file. */
+  private async spill(): Promise<promises.FileHandle> {
+    if (this.fh) return this.fh;
+    const tmp = tmpName('tmp');
+    this.fh = await fsp.open(inside(this.host.root, tmp), 'wx', 0o644);
+    this.tmp = tmp;
+    this.host.inflight.add(tmp);
+    const held = this.held ?? [];
+    this.held = undefined;
+    await this.append(held, 0);
+    return this.fh;
+  }
+
+  private async toFile(bufs: Buffer[]): Promise<void> {
+    await this.spill();
+    await this.append(bufs, this.written);
+    this.written += bufs.reduce((sum, b) => sum + b.length, 0);
+  }
+
+  /** Write every byte of `bufs` at `pos` (a short write is continued, as fs.WriteStream does). */
+  private async append(bufs: Buffer[], pos: number): Promise<void> {
     let rest = bufs.filter((b) => b.length > 0);
     while (rest.length > 0) {
-      const { bytesWritten } = await this.fh.writev(rest, this.written);
+      const { bytesWritten } = await this.fh!.writev(rest, pos);
       if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-      this.written += bytesWritten;
+      pos += bytesWritten;
       let skip = bytesWritten;
       while (rest.length > 0 && skip >= rest[0]!.length) skip -= rest.shift()!.length;
       if (skip > 0) rest[0] = rest[0]!.subarray(skip);
@@ -115,24 +159,18 @@ export class LocalWriter implements BrickWriter {
       // Refuse early when a newer version is stored: no fsync, no rename, the tmp file is left to abort().
       const stored = host.index().getObject(this.ref);
       if (stored && stored.timestamp >= record.timestamp) throw new Conflict(stored.timestamp, record.timestamp);
-      if (host.fsync) await this.fh.sync();
-      this.fileClosed = true;
-      await this.fh.close();
       const abs = inside(host.root, this.dataFile);
-      await mkdirDurable(path.dirname(abs), host.fsync);
       host.placing.add(this.dataFile);
       try {
         // Never over another file of that name: another process sharing the brick may be writing this
         // version (same timestamp) with other bytes (place.ts). Then it keeps the name and we lose.
-        if (await placeNoClobber(inside(host.root, this.tmp), abs) === 'taken') throw new Conflict(record.timestamp, record.timestamp);
-        host.inflight.delete(this.tmp);
+        if (await this.placeData(abs) === 'taken') throw new Conflict(record.timestamp, record.timestamp);
         try {
-          if (host.fsync) await fsyncDir(path.dirname(abs));
           const prev = host.index().putObject(record);
           // Acknowledged only once the row is on disk (a group commit shared with concurrent writes);
           // the superseded file goes after that, so a crash never leaves the old row naming nothing.
           await host.durable();
-          host.dropSuperseded(prev, record);
+          await host.dropSuperseded(prev, record);
         } catch (err) {
           this.unplace(abs);
           throw err;
@@ -141,6 +179,56 @@ export class LocalWriter implements BrickWriter {
         host.placing.delete(this.dataFile);
       }
     });
+  }
+
+  /**
+   * Make the data file durable at `abs`: the tmp file fsynced and closed, moved into its (durably
+   * made) directory without clobbering, and that directory fsynced. A small write still held in memory
+   * is handed whole to an idle I/O worker, which does the same steps with synchronous calls; with no
+   * worker idle it goes to a tmp file here first.
+   */
+  private async placeData(abs: string): Promise<Placement> {
+    const { host } = this;
+    if (this.held) {
+      const tmp = tmpName('tmp');
+      const job = ioPool().tryRun({
+        tmp: inside(host.root, tmp), dest: abs, dir: path.dirname(abs), makeDir: !host.knowsDataDir(this.dataFile),
+        bytes: this.held, fsync: host.fsync,
+      });
+      if (job) {
+        this.held = undefined;
+        this.tmp = tmp;
+        host.inflight.add(tmp);
+        const outcome = await job; // on failure the tmp file may be left: abort() removes it
+        host.rememberDataDir(this.dataFile);
+        if (outcome !== 'taken') host.inflight.delete(tmp);
+        return outcome;
+      }
+      await this.spill();
+    }
+    const fh = this.fh!;
+    if (host.fsync) await fh.sync();
+    this.fileClosed = true;
+    await fh.close();
+    await host.ensureDataDir(this.dataFile);
+    const outcome = await this.place(abs);
+    if (outcome === 'taken') return outcome;
+    host.inflight.delete(this.tmp!);
+    if (host.fsync) await fsyncDir(path.dirname(abs));
+    return outcome;
+  }
+
+  /** Move the tmp file to `abs`; a directory found missing (removed behind the brick's back) is made again, once. */
+  private async place(abs: string): Promise<Placement> {
+    const tmp = inside(this.host.root, this.tmp!);
+    try {
+      return await placeNoClobber(tmp, abs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      this.host.forgetDataDir(this.dataFile);
+      await this.host.ensureDataDir(this.dataFile);
+      return placeNoClobber(tmp, abs);
+    }
   }
 
   /** After a failed commit, remove the renamed file unless a record names it (another process won). */
@@ -157,11 +245,14 @@ export class LocalWriter implements BrickWriter {
     if (this.committing) await this.committing.catch(() => undefined);
     if (this.state === 'committed' || this.state === 'aborted') return;
     this.state = 'aborted';
+    this.held = undefined;
     if (!this.stream.destroyed) this.stream.destroy();
-    if (!this.fileClosed) {
+    await this.writing?.catch(() => undefined); // a tmp file being opened right now must not outlive us
+    if (this.fh && !this.fileClosed) {
       this.fileClosed = true;
       await this.fh.close().catch(() => undefined); // waits for a write still in flight
     }
+    if (this.tmp === undefined) return; // nothing ever reached the disk
     await fsp.unlink(inside(this.host.root, this.tmp)).catch(() => undefined);
     this.host.inflight.delete(this.tmp);
   }

@@ -15,7 +15,7 @@
  * busy timeout), the tmp/ sweep spares files of live processes, and the auditor spares files younger
  * than `auditGraceMs`. Newest-wins is exact across processes (checked inside the index transaction).
  */
-import { createReadStream, promises as fsp, constants as fsc, statSync, unlinkSync, type promises } from 'node:fs';
+import { createReadStream, promises as fsp, constants as fsc, statSync, type promises } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { BrickUnavailable, Conflict, InvalidArgument, RangeNotSatisfiable, StoreError, fromErrno } from '../errors.js';
@@ -36,12 +36,13 @@ import { BrickIndex } from './index.js';
 import { establishIdentity, type BrickIdentity } from './local-identity.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
-  BRICK_JSON, DATA_DIR, INDEX_DB, TMP_DIR,
+  BRICK_JSON, DATA_DIR, DataDirs, INDEX_DB, TMP_DIR,
   fsyncDir, inside, isDataFileName, mkdirDurable, processAlive, tmpName, tmpOwner, walkData,
 } from './local-files.js';
 import { placeNoClobber } from './place.js';
 import { LocalWriter, type WriterHost } from './local-writer.js';
 import { checkObjectRecord, checkTimestamp, dataFileName, refOf } from './records.js';
+import { BufferDataHandle, readWhole } from './local-read.js';
 import { failedStream, validRange } from './streams.js';
 
 export { BrickIdentityMismatch, FORMAT_VERSION, type BrickIdentity } from './local-identity.js';
@@ -61,6 +62,8 @@ export interface LocalBrickOptions {
 }
 
 const READ_HIGH_WATER = 256 * 1024;
+/** Objects up to this size are read into memory whole when opened (bounded: 64 KiB per open reader). */
+const SMALL_OBJECT = 64 * 1024;
 
 export class LocalBrick implements Brick, WriterHost {
   readonly root: string;
@@ -72,6 +75,8 @@ export class LocalBrick implements Brick, WriterHost {
   private identity: BrickIdentity | undefined;
   private readonly locks = new KeyedLock();
   private readonly graceMs: number;
+  /** data/<aa>/<bb> directories known to exist, so a write does not ask the filesystem every time. */
+  private dirs = new DataDirs();
 
   constructor(dir: string, private readonly opts: LocalBrickOptions) {
     this.root = path.resolve(dir);
@@ -97,6 +102,7 @@ export class LocalBrick implements Brick, WriterHost {
       await fsp.mkdir(path.join(this.root, DATA_DIR), { recursive: true });
       await fsp.mkdir(path.join(this.root, TMP_DIR), { recursive: true });
       await this.sweepTmp();
+      this.dirs = new DataDirs(); // a reopened brick may have been wiped or replaced meanwhile
       this.idx = new BrickIndex(path.join(this.root, INDEX_DB), { fsync: this.fsync });
     } catch (err) {
       throw fromErrno(err, this.id);
@@ -161,15 +167,30 @@ export class LocalBrick implements Brick, WriterHost {
     return this.locks.run(`${ref.account}\u0000${ref.container}\u0000${ref.object}`, fn);
   }
 
-  dropSuperseded(prev: ObjectRecord | undefined, next: ObjectRecord): void {
-    if (!prev?.dataFile || prev.dataFile === next.dataFile || this.index().recordNaming(prev.dataFile)) return;
+  /**
+   * Callers hold the object's exclusive section: a data file's name belongs to one object (its hash is
+   * in the name), and every write of this process that could name the file (a writer's commit, a
+   * record, a link to this name) takes that section, so none can between the check and the unlink.
+   * The unlink runs on the threadpool: a synchronous one blocked every request for as long as it took.
+   */
+  async dropSuperseded(prev: ObjectRecord | undefined, next: ObjectRecord): Promise<void> {
     try {
-      // Synchronous on purpose: nothing of this process can name the file between the check and the unlink.
-      unlinkSync(inside(this.root, prev.dataFile));
+      if (!prev?.dataFile || prev.dataFile === next.dataFile || this.index().recordNaming(prev.dataFile)) return;
+      await fsp.unlink(inside(this.root, prev.dataFile));
     } catch {
-      // already gone, or an I/O error: the auditor removes unreferenced files later
+      // already gone, the brick closed, or an I/O error: the auditor removes unreferenced files later
     }
   }
+
+  async ensureDataDir(dataFile: string): Promise<void> {
+    if (this.dirs.has(dataFile)) return;
+    await mkdirDurable(path.dirname(inside(this.root, dataFile)), this.fsync);
+    this.dirs.add(dataFile);
+  }
+
+  knowsDataDir(dataFile: string): boolean { return this.dirs.has(dataFile); }
+  rememberDataDir(dataFile: string): void { this.dirs.add(dataFile); }
+  forgetDataDir(dataFile: string): void { this.dirs.forget(dataFile); }
 
   /** Run an index call, turning driver and fs errors into StoreErrors. */
   private run<T>(fn: (index: BrickIndex) => T): Promise<T> {
@@ -198,7 +219,7 @@ export class LocalBrick implements Brick, WriterHost {
       }));
       // The superseded file goes only once the new row is durable: a crash must not leave the old row naming nothing.
       await this.durable();
-      this.dropSuperseded(prev, record);
+      await this.dropSuperseded(prev, record);
     });
   }
 
@@ -222,6 +243,15 @@ export class LocalBrick implements Brick, WriterHost {
       throw new InvalidArgument(`record data file ${record.dataFile} is not its deterministic name`);
     }
     this.index();
+    if (record.size <= SMALL_OBJECT) {
+      // Small objects are read whole at once: one open, one read, one close, and no stat (the read
+      // itself finds a file of the wrong size). The bytes in memory pin the version as an fd would.
+      try {
+        return new BufferDataHandle(await readWhole(inside(this.root, record.dataFile), record.size));
+      } catch (err) {
+        throw new BrickUnavailable(this.id, { cause: err });
+      }
+    }
     let fh: promises.FileHandle;
     try {
       fh = await fsp.open(inside(this.root, record.dataFile), 'r'); // pins this version even if unlinked later
@@ -259,7 +289,7 @@ export class LocalBrick implements Brick, WriterHost {
           if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'ENOENT') return undefined;
           throw err;
         }
-        await mkdirDurable(path.dirname(abs), this.fsync);
+        await this.ensureDataDir(name);
         // Never over another file of that name (another process's version of this timestamp): copy instead.
         if (await placeNoClobber(inside(this.root, tmp), abs) === 'taken') {
           await fsp.unlink(inside(this.root, tmp)).catch(() => undefined);

@@ -121,15 +121,17 @@ describe('LocalBrick on disk', () => {
     await fsp.writeFile(path.join(dir, orphan), 'renamed but never indexed');
     await fsp.writeFile(path.join(dir, path.dirname(kept.dataFile!), 'junk'), 'x');
     await fsp.writeFile(path.join(dir, 'tmp', 'stale'), 'x');
-    const w = await brick.createWriter(ref('inflight'), ts(3)); // in flight: must survive
-    w.stream.write('partial');
+    // In flight, past what a writer holds in memory (SMALL_WRITE): its tmp file must survive.
+    const w = await brick.createWriter(ref('inflight'), ts(3));
+    const partial = bytes(100_000);
+    await new Promise((resolve) => w.stream.write(partial, resolve));
     expect(await brick.audit()).toBe(3);
     expect(await tree(dir)).toEqual(expect.arrayContaining([kept.dataFile!]));
     expect(existsSync(path.join(dir, orphan))).toBe(false);
     expect(await fsp.readdir(path.join(dir, 'tmp'))).toHaveLength(1);
     expect((await readData(brick, kept)).toString()).toBe('kept');
     w.stream.end();
-    await w.commit(record(ref('inflight'), ts(3), { size: 7, dataFile: w.dataFile }));
+    await w.commit(record(ref('inflight'), ts(3), { size: partial.length, dataFile: w.dataFile }));
     expect(await brick.audit()).toBe(0);
   });
 

@@ -1,0 +1,57 @@
+/**
+ * Reading a small data file whole: the fast path of LocalBrick.openData for objects of a few KiB,
+ * where an open file handle, a stat and a file stream cost more than the bytes. The file is opened,
+ * read in one go and closed on the threadpool through plain descriptors (no FileHandle object).
+ */
+import { close, open, read } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { InvalidArgument } from '../errors.js';
+import type { ByteRange } from '../store.js';
+import type { DataHandle } from './brick.js';
+import { bufferReadable, failedStream } from './streams.js';
+
+function openRead(file: string): Promise<number> {
+  return new Promise((resolve, reject) => open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
+}
+
+function readAt(fd: number, buf: Buffer, offset: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buf, offset, buf.length - offset, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/**
+ * The whole of `file`, which must be exactly `size` bytes: one byte more is asked for, so a file of
+ * the wrong size (truncated, or longer than its record says) fails without a stat.
+ */
+export async function readWhole(file: string, size: number): Promise<Buffer> {
+  const fd = await openRead(file);
+  try {
+    const buf = Buffer.allocUnsafe(size + 1);
+    let got = 0;
+    for (;;) {
+      const n = await readAt(fd, buf, got, got);
+      if (n === 0) break;
+      got += n;
+      if (got > size) break;
+    }
+    if (got !== size) throw new Error(`data file is ${got > size ? 'longer' : `${got} bytes`}, record says ${size}`);
+    return buf.subarray(0, size);
+  } finally {
+    close(fd, () => undefined); // nothing waits for it: the bytes are read
+  }
+}
+
+/** A data handle over bytes already read: the memory holds the version, as an open fd would. */
+export class BufferDataHandle implements DataHandle {
+  private closed = false;
+
+  constructor(private readonly bytes: Buffer) {}
+
+  get size(): number { return this.bytes.length; }
+
+  read(range?: ByteRange): Readable {
+    if (this.closed) return failedStream(new InvalidArgument('data handle is closed'));
+    return bufferReadable(this.bytes, range);
+  }
+
+  close(): void { this.closed = true; }
+}

@@ -1,0 +1,136 @@
+/** The I/O workers that put small objects' data files in place (io-pool.ts), and LocalWriter's use of them. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { IoPool, setIoPool, type PlaceJob } from '../../../../src/storage/brick/io-pool.js';
+import { LocalBrick } from '../../../../src/storage/brick/local.js';
+import { Conflict } from '../../../../src/storage/errors.js';
+import { bytes, put, readData, record, ref, ts } from './helpers.js';
+
+const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'cairn-io-pool-'));
+afterAll(async () => { await fsp.rm(scratch, { recursive: true, force: true }); });
+afterEach(() => { setIoPool(undefined); });
+
+let n = 0;
+async function job(extra: Partial<PlaceJob> = {}): Promise<PlaceJob> {
+  const root = path.join(scratch, `j${++n}`);
+  await fsp.mkdir(path.join(root, 'tmp'), { recursive: true });
+  const dir = path.join(root, 'data', 'ab', 'cd');
+  return { tmp: path.join(root, 'tmp', 'x.tmp'), dest: path.join(dir, 'f.data'), dir, makeDir: true,
+    bytes: [Buffer.from('hello '), Buffer.from('world')], fsync: true, ...extra };
+}
+
+describe('IoPool', () => {
+  it('makes the directory, writes, places the file and removes the tmp file', async () => {
+    const pool = new IoPool(1);
+    const j = await job();
+    expect(await pool.tryRun(j)).toBe('placed');
+    expect(await fsp.readFile(j.dest, 'utf8')).toBe('hello world');
+    expect(existsSync(j.tmp)).toBe(false);
+  });
+
+  it('runs one job per worker: a busy pool says so instead of queueing', async () => {
+    const pool = new IoPool(1);
+    const first = pool.tryRun(await job());
+    expect(first).toBeDefined();
+    expect(pool.tryRun(await job())).toBeUndefined();
+    await first;
+    expect(pool.tryRun(await job())).toBeDefined();
+  });
+
+  it('never clobbers: same bytes already there are kept, other bytes make the job lose', async () => {
+    const pool = new IoPool(2);
+    const same = await job();
+    await fsp.mkdir(same.dir, { recursive: true });
+    await fsp.writeFile(same.dest, 'hello world');
+    expect(await pool.tryRun(same)).toBe('same');
+    expect(existsSync(same.tmp)).toBe(false);
+    const other = await job();
+    await fsp.mkdir(other.dir, { recursive: true });
+    await fsp.writeFile(other.dest, 'somebody else');
+    expect(await pool.tryRun(other)).toBe('taken');
+    expect(await fsp.readFile(other.dest, 'utf8')).toBe('somebody else');
+    expect(existsSync(other.tmp)).toBe(true); // the caller's abort removes it
+  });
+
+  it('makes a directory it was told exists when it is missing; reports errors with their code', async () => {
+    const pool = new IoPool(1);
+    const j = await job({ makeDir: false });
+    expect(await pool.tryRun(j)).toBe('placed');
+    const bad = await job();
+    await fsp.mkdir(path.dirname(bad.dir), { recursive: true });
+    await fsp.writeFile(bad.dir, 'a file where the directory should be');
+    await expect(pool.tryRun(bad)).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+
+  it('a job in flight keeps the process alive; an idle pool does not', async () => {
+    const built = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../dist/storage/brick/io-pool.js');
+    if (!existsSync(built)) throw new Error('dist/ is missing: run `npx tsc -p .` (npm test does)');
+    const j = await job();
+    const code = `const { IoPool } = await import(${JSON.stringify(pathToFileURL(built).href)});
+      const pool = new IoPool(2);
+      pool.tryRun({ ...${JSON.stringify({ ...j, bytes: [] })}, bytes: [Buffer.from('x')] }).then((o) => console.log('placed:' + o));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout.trim(), r.stderr).toBe('placed:placed'); // the job finished before the process ended...
+    expect(r.status).toBe(0); // ...and the idle workers let it end (no timeout kill)
+  });
+
+  it('a worker that dies fails its job with EIO and is replaced', async () => {
+    const pool = new IoPool(1);
+    const running = pool.tryRun(await job());
+    const workers = (pool as unknown as { workers: Array<{ thread: { terminate(): Promise<number> } }> }).workers;
+    await workers[0]!.thread.terminate();
+    await expect(running).rejects.toMatchObject({ code: 'EIO' });
+    expect(await pool.tryRun(await job())).toBe('placed');
+  });
+});
+
+describe('LocalWriter small writes', () => {
+  async function brick(): Promise<LocalBrick> {
+    const b = new LocalBrick(path.join(scratch, `b${++n}`), { volumeId: 'v', auditGraceMs: 0 });
+    await b.open();
+    return b;
+  }
+
+  for (const [label, pool] of [['through an I/O worker', () => new IoPool(2)], ['with no worker free', () => new IoPool(0)]] as const) {
+    it(`puts small objects in place ${label}: readable, no tmp file left, reopened intact`, async () => {
+      setIoPool(pool());
+      const b = await brick();
+      const sizes = [0, 1, 4096, 65536, 65537];
+      const recs = await Promise.all(sizes.map((s, i) => put(b, ref(`o${i}`), ts(1), bytes(s, i))));
+      for (const [i, rec] of recs.entries()) expect((await readData(b, rec)).equals(bytes(sizes[i]!, i))).toBe(true);
+      expect(await fsp.readdir(path.join(b.root, 'tmp'))).toEqual([]);
+      await b.close();
+      await b.open();
+      expect(await b.containerUsage('AUTH_test', 'c')).toMatchObject({ objectCount: sizes.length });
+      await b.close();
+    });
+  }
+
+  it('a small write that loses to another file of its name is a Conflict and leaves no tmp file after abort', async () => {
+    setIoPool(new IoPool(1));
+    const b = await brick();
+    const w = await b.createWriter(ref('o'), ts(1));
+    w.stream.end('mine');
+    await fsp.mkdir(path.dirname(path.join(b.root, w.dataFile)), { recursive: true });
+    await fsp.writeFile(path.join(b.root, w.dataFile), 'theirs'); // another process's version of this timestamp
+    await expect(w.commit(record(ref('o'), ts(1), { size: 4, dataFile: w.dataFile }))).rejects.toBeInstanceOf(Conflict);
+    await w.abort();
+    expect(await fsp.readdir(path.join(b.root, 'tmp'))).toEqual([]);
+    expect(await fsp.readFile(path.join(b.root, w.dataFile), 'utf8')).toBe('theirs');
+    await b.close();
+  });
+
+  it('an aborted small write leaves nothing on disk', async () => {
+    const b = await brick();
+    const before = await fsp.readdir(b.root, { recursive: true });
+    const w = await b.createWriter(ref('o'), ts(1));
+    w.stream.write(bytes(1000));
+    await w.abort();
+    expect(await fsp.readdir(b.root, { recursive: true })).toEqual(before);
+    await b.close();
+  });
+});
