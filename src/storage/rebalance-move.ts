@@ -18,7 +18,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { BrickWriter, ObjectRecord } from './brick/brick.js';
-import { Conflict, fromErrno, type StoreError } from './errors.js';
+import { Conflict, fromErrno, InsufficientStorage, type StoreError } from './errors.js';
 import { isLinkto, isPresent, linktoFor } from './linkto.js';
 import type { Lookup, ReplicaSet } from './replica-set.js';
 import type { ObjectRef } from './store.js';
@@ -121,9 +121,14 @@ async function copyVersion(dst: ReplicaSet, src: ReplicaSet, from: Lookup, recor
   const ref: ObjectRef = { account: record.account, container: record.container, object: record.name };
   const handle = await src.openData(from);
   try {
-    const targets = dst.upMembers();
+    // As a client write: bricks below min-free-disk take no new data (a full set fails the move, counted).
+    const room = await Promise.all(dst.members.map((m) => (m.up ? m.hasRoom() : Promise.resolve(false))));
+    const targets = dst.upMembers().filter((i) => room[i]);
     const missed = new Map<number, StoreError>();
-    dst.members.forEach((_m, i) => { if (!targets.includes(i)) missed.set(i, dst.downError(i)); });
+    dst.members.forEach((m, i) => {
+      if (!m.up) missed.set(i, dst.downError(i));
+      else if (!room[i]) missed.set(i, new InsufficientStorage(`brick ${m.id} is below min-free-disk`));
+    });
     await dst.transact(ref, record.timestamp, targets, missed, async (m) => {
       const writer = await m.call((b) => b.createWriter(ref, record.dataTimestamp), {
         onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
