@@ -9,7 +9,7 @@
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { Brick, ContainerRecord, ObjectRecord } from './brick/brick.js';
+import type { Brick, ContainerRecord, DataHandle, ObjectRecord } from './brick/brick.js';
 import { makeBrick, type BrickFactory } from './brick-spec.js';
 import { Catalog, exists } from './catalog.js';
 import { collectPage, MergeCursor } from './cursor.js';
@@ -303,7 +303,7 @@ export class Volume implements ObjectStore {
    * version between the lookup and the open, and the bricks then drop its data file: every holder
    * fails with QuorumNotMet although a newer version exists, so look again (a few times) before failing.
    */
-  private async openNewest(ref: ObjectRef): Promise<{ lookup: Lookup; handle: Awaited<ReturnType<ReplicaSet['openData']>> }> {
+  private async openNewest(ref: ObjectRef): Promise<{ lookup: Lookup; handle: DataHandle }> {
     for (let attempt = 1; ; attempt++) {
       const { set, lookup } = await this.liveLookup(ref);
       try {
