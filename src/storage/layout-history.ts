@@ -24,6 +24,7 @@ import type { Catalog } from './catalog.js';
 import type { HashLayout } from './layout-arcs.js';
 import { containerKey } from './layout.js';
 import { isLinkto, isPresent } from './linkto.js';
+import { moveName } from './rebalance-move.js';
 import type { Lookup, ReplicaSet } from './replica-set.js';
 import type { ObjectRef } from './store.js';
 
@@ -124,6 +125,21 @@ export class Placement {
       if (![...near, ...far].some((f) => [...f.lookup.answers.values()].some(isLinkto))) break;
     }
     return { set: hashed, lookup: hideLinkto(hashedLookup!) };
+  }
+
+  /**
+   * `find` for an operation that updates the version it finds in place (a POST). An object found
+   * outside its hashed set is moved there first, exactly as the rebalance would move it, so the
+   * update lands where every later lookup looks; otherwise an update applied to the old set just
+   * after the rebalance moved the name would be left behind there (GlusterFS redirects writes to a
+   * file being migrated for the same reason).
+   */
+  async findForUpdate(host: PlacementHost, ref: ObjectRef): Promise<Found> {
+    const found = await this.find(host, ref);
+    const hashed = this.hashedSet(host, ref);
+    if (found.set === hashed || !isPresent(found.lookup.newest)) return found;
+    await moveName(host.sets, ref, hashed.index, [found.set.index]);
+    return { set: hashed, lookup: hideLinkto(await hashed.lookup(ref)) };
   }
 
   /** Listing merge across sets of an unstamped container: the newest present record, dropped if a tombstone. */

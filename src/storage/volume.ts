@@ -199,8 +199,8 @@ export class Volume implements ObjectStore {
   }
 
   async postObject(ref: ObjectRef, opts: PostObjectOptions): Promise<ObjectInfo> {
-    // Applied where the object is now (an object not yet migrated is updated in its old set).
-    const { set, lookup } = await this.liveLookup(ref);
+    // Applied on the hashed set (an object not yet migrated is moved there first: layout-history.ts).
+    const { set, lookup } = await this.liveLookup(ref, true);
     const current = lookup.newest!;
     if (opts.timestamp <= current.timestamp) throw new Conflict(current.timestamp, opts.timestamp);
     const record: ObjectRecord = {
@@ -315,8 +315,8 @@ export class Volume implements ObjectStore {
   }
 
   /** Where the live (not deleted, not expired) object is and what its replicas hold, or ObjectNotFound. */
-  private async liveLookup(ref: ObjectRef): Promise<{ set: ReplicaSet; lookup: Lookup }> {
-    const found = await this.placement.find(this, ref);
+  private async liveLookup(ref: ObjectRef, forUpdate = false): Promise<{ set: ReplicaSet; lookup: Lookup }> {
+    const found = forUpdate ? await this.placement.findForUpdate(this, ref) : await this.placement.find(this, ref);
     const v = found.lookup.newest;
     if (!isLive(v)) throw new ObjectNotFound(ref.account, ref.container, ref.object, v?.deleted ? v.timestamp : undefined);
     await found.set.noteStale(found.lookup);

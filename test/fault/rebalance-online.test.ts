@@ -77,6 +77,8 @@ describe('rebalance online', () => {
     let stop = false;
     const errors: string[] = [];
     const ops = { reads: 0, writes: 0, deletes: 0, creates: 0 };
+    /** The metadata value of the last acknowledged POST per name (a later PUT replaces it). */
+    const posted = new Map<string, string>();
 
     // Writer: overwrites the hot names over and over, creates new names, deletes some old ones.
     const hot = names.filter((_x, i) => i % 9 === 0);
@@ -92,6 +94,7 @@ describe('rebalance online', () => {
           try {
             await putText(gateway, A, c, n, content(n, v));
             acked.set(key, v);
+            posted.delete(key);
             ops.writes++;
           } catch (err) {
             errors.push(`PUT ${key} v${v}: ${(err as Error).message}`);
@@ -101,6 +104,19 @@ describe('rebalance online', () => {
             await putText(gateway, A, c, fresh, content(fresh, 1));
             acked.set(`${c}/${fresh}`, 1);
             ops.creates++;
+          }
+          if (ops.writes % 5 === 0) {
+            // A POST on a live name that may not have moved yet (it is moved first, then updated).
+            const [pc, pn] = names[(ops.writes * 31) % names.length]!;
+            const pk = `${pc}/${pn}`;
+            if ((acked.get(pk) ?? -1) > 0 && !doomed.some(([dc, dn]) => dc === pc && dn === pn)) {
+              try {
+                await gateway.postObject({ account: A, container: pc, object: pn }, { timestamp: ts(), metadata: { 'x-object-meta-n': String(ops.writes) } });
+                posted.set(pk, String(ops.writes));
+              } catch (err) {
+                errors.push(`POST ${pk}: ${(err as Error).message}`);
+              }
+            }
           }
           const del = doomed[ops.deletes];
           if (ops.writes % 7 === 0 && del) {
@@ -157,6 +173,7 @@ describe('rebalance online', () => {
     expect(final.counts.moved).toBeGreaterThan(100);
     expect(ops.reads).toBeGreaterThan(200);
     expect(ops.writes).toBeGreaterThan(50);
+    expect(posted.size).toBeGreaterThan(5);
 
     // No lost write: every name reads back exactly as last acknowledged, from its hashed set only.
     for (const [key, want] of acked) {
@@ -168,6 +185,8 @@ describe('rebalance online', () => {
       }
       const r = await gateway.getObject(ref);
       try { expect(await text(r.read())).toBe(content(ref.object, want)); } finally { r.close(); }
+      const meta = posted.get(key);
+      if (meta !== undefined) expect(r.info.metadata, `POST on ${key} kept`).toEqual({ 'x-object-meta-n': meta });
       const target = gateway.layout.locate(containerKey(A, ref.container), ref.object);
       for (const set of gateway.sets) {
         const { newest } = await set.lookup(ref);

@@ -102,6 +102,28 @@ describe('rebalance after add-brick', () => {
     expect(onNew).toBeGreaterThan(10);
   });
 
+  it('a POST to an object not moved yet moves it to its hashed set first, so the update is never left behind', async () => {
+    fx = await fixture({ sets: 2, replica: 2 });
+    const { volume, file, base } = fx;
+    const model = await populate(volume, 1, 80);
+    await fx.addSet();
+    const key = containerKey(ACCOUNT, 'c0');
+    const moving = [...model].filter(([k, v]) => v !== null
+      && volume.placement.previous!.locate(key, splitKey(k).object) !== volume.layout.locate(key, splitKey(k).object));
+    expect(moving.length).toBeGreaterThan(5);
+    const [k, v] = moving[0]!;
+    const ref = { account: ACCOUNT, container: 'c0', object: splitKey(k).object };
+    const posted = await volume.postObject(ref, { timestamp: ts(), metadata: { 'x-object-meta-color': 'blue' } });
+    expect(posted.metadata).toEqual({ 'x-object-meta-color': 'blue' });
+    const { newest } = await volume.sets[volume.layout.locate(key, ref.object)]!.lookup(ref);
+    expect(newest?.metadata).toEqual({ 'x-object-meta-color': 'blue' });
+    expect(await getText(volume, ACCOUNT, 'c0', ref.object)).toBe(v);
+    const done = await runRebalance({ file, base, volume, graceMs: 0 });
+    expect(done.counts.moved).toBe(moving.length - 1);
+    expect((await volume.headObject(ref)).metadata).toEqual({ 'x-object-meta-color': 'blue' });
+    await checkPlacement(volume, model);
+  });
+
   it('a miss in a stamped container is authoritative; in an unstamped one it looks everywhere', async () => {
     fx = await fixture({ sets: 2, replica: 1 });
     const { volume, file, base } = fx;
