@@ -9,9 +9,9 @@
  * spends ~0.15 ms. The calls and their order are exactly those of LocalWriter's async path, so the
  * crash-safety argument is the same; only the thread doing them differs.
  *
- * Workers are only ever handed work when idle (`tryRun`): when all are busy (slow disks, fsyncs of
- * milliseconds), the caller takes the async path on the libuv threadpool instead, so a small pool never
- * caps the concurrency of writes. An idle worker never keeps the process alive (it is ref'd only while
+ * Jobs wait for a worker only in a short queue (`tryRun`): when that is full too (slow disks, fsyncs
+ * of milliseconds), the caller takes the async path on the libuv threadpool instead, so a small pool
+ * never caps the concurrency of writes. An idle worker never keeps the process alive (it is ref'd only while
  * it has a job), and a worker that dies is replaced; its job fails with EIO.
  *
  * Size: CAIRN_IO_WORKERS (default 4, 0 = none: every write takes the async path). Each costs ~8 MB.
@@ -167,26 +167,67 @@ class IoWorker {
   }
 }
 
+/** Jobs that may wait for a worker, per worker: a short queue keeps bursts on the workers; more go async. */
+const QUEUE_PER_WORKER = 2;
+
+interface Queued { job: PlaceJob; resolve: (r: Reply) => void }
+
 export class IoPool {
+  /** Jobs taken (run or queued) and declined (the caller did the work itself): diagnostics and tests. */
+  taken = 0;
+  declined = 0;
   private readonly workers: IoWorker[] = [];
+  private readonly queue: Queued[] = [];
 
   constructor(readonly size: number) {}
 
-  /** Run `job` on an idle worker; undefined when none is idle (the caller does the work itself). */
+  /**
+   * Run `job` on an idle worker, or queue it while the queue is short; undefined when the pool is
+   * that busy (slow disks: the caller does the work itself, on the libuv threadpool).
+   */
   tryRun(job: PlaceJob): Promise<PlaceOutcome> | undefined {
-    let w = this.workers.find((x) => !x.busy);
-    if (!w) {
-      if (this.workers.length >= this.size) return undefined;
-      w = new IoWorker((dead) => {
-        const i = this.workers.indexOf(dead);
-        if (i >= 0) this.workers.splice(i, 1); // replaced on demand
-      });
-      this.workers.push(w);
+    let reply: Promise<Reply>;
+    const w = this.idleWorker();
+    if (w) {
+      reply = this.runOn(w, job);
+    } else if (this.size > 0 && this.queue.length < this.size * QUEUE_PER_WORKER) {
+      reply = new Promise((resolve) => { this.queue.push({ job, resolve }); });
+    } else {
+      this.declined++;
+      return undefined;
     }
-    return w.run(job).then((r) => {
+    this.taken++;
+    return reply.then((r) => {
       if (r.error) throw Object.assign(new Error(r.error.message), { code: r.error.code });
       return r.outcome!;
     });
+  }
+
+  private idleWorker(): IoWorker | undefined {
+    const idle = this.workers.find((x) => !x.busy);
+    if (idle || this.workers.length >= this.size) return idle;
+    const w = new IoWorker((dead) => {
+      const i = this.workers.indexOf(dead);
+      if (i >= 0) this.workers.splice(i, 1); // replaced on demand
+      this.drain();
+    });
+    this.workers.push(w);
+    return w;
+  }
+
+  /** Run `job` on `w`, then hand `w` the next queued job. */
+  private runOn(w: IoWorker, job: PlaceJob): Promise<Reply> {
+    const reply = w.run(job);
+    void reply.then(() => this.drain());
+    return reply;
+  }
+
+  /** Start queued jobs on whatever workers are idle. */
+  private drain(): void {
+    for (let w = this.queue.length > 0 ? this.idleWorker() : undefined; w; w = this.queue.length > 0 ? this.idleWorker() : undefined) {
+      const next = this.queue.shift()!;
+      void this.runOn(w, next.job).then(next.resolve);
+    }
   }
 }
 

@@ -32,13 +32,22 @@ describe('IoPool', () => {
     expect(existsSync(j.tmp)).toBe(false);
   });
 
-  it('runs one job per worker: a busy pool says so instead of queueing', async () => {
+  it('queues a few jobs behind busy workers and declines the rest (the caller does those itself)', async () => {
     const pool = new IoPool(1);
-    const first = pool.tryRun(await job());
-    expect(first).toBeDefined();
+    const jobs = await Promise.all([job(), job(), job(), job()]);
+    const runs = jobs.slice(0, 3).map((j) => pool.tryRun(j));
+    expect(runs.every((r) => r !== undefined)).toBe(true); // one running, two queued
+    expect(pool.tryRun(jobs[3]!)).toBeUndefined();
+    expect(await Promise.all(runs)).toEqual(['placed', 'placed', 'placed']);
+    for (const j of jobs.slice(0, 3)) expect(await fsp.readFile(j.dest, 'utf8')).toBe('hello world');
+    expect(pool.taken).toBe(3);
+    expect(pool.declined).toBe(1);
+    expect(await pool.tryRun(jobs[3]!)).toBe('placed'); // room again
+  });
+
+  it('a pool of no workers declines everything', async () => {
+    const pool = new IoPool(0);
     expect(pool.tryRun(await job())).toBeUndefined();
-    await first;
-    expect(pool.tryRun(await job())).toBeDefined();
   });
 
   it('never clobbers: same bytes already there are kept, other bytes make the job lose', async () => {
