@@ -61,7 +61,7 @@ export interface LocalBrickOptions {
   auditGraceMs?: number;
 }
 
-const READ_HIGH_WATER = 256 * 1024;
+const READ_HIGH_WATER = 1024 * 1024;
 /** Objects up to this size are read into memory whole when opened (bounded: 64 KiB per open reader). */
 const SMALL_OBJECT = 64 * 1024;
 
