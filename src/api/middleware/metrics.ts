@@ -12,13 +12,13 @@
  * (metrics-cluster.ts). The endpoint is not authenticated, as /healthcheck is not: firewall it, or
  * set `path` to something unguessable, where that matters.
  */
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { CairnMetrics, requestType, type RequestType } from '../../metrics.js';
 import { inClusterWorker, WorkerMetricsClient } from '../../metrics-cluster.js';
 import { errorResponse, toSwiftError } from '../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../http.js';
 import { ConfigError, type MiddlewareFactory } from '../pipeline.js';
+import { countThrough } from './common/count-through.js';
 
 export interface MetricsOptions {
   /** Where the metrics are served. */
@@ -28,15 +28,6 @@ export interface MetricsOptions {
 }
 
 /** A pass-through stream that reports how many bytes went through once it closes. */
-function counting(onClose: (bytes: number, complete: boolean) => void): Transform {
-  let bytes = 0;
-  let ended = false;
-  const t = new Transform({ transform(chunk: Buffer, _enc, cb) { bytes += chunk.length; cb(null, chunk); } });
-  t.on('end', () => { ended = true; });
-  t.once('close', () => onClose(bytes, ended));
-  return t;
-}
-
 function expectsBody(req: SwiftRequest): boolean {
   const cl = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl.trim() !== '0');
@@ -74,8 +65,7 @@ export const metrics: MiddlewareFactory<MetricsOptions> = {
       const type: RequestType = requestType(req.path);
       let bytesIn = 0;
       if (expectsBody(req)) {
-        const counter = counting((n) => { bytesIn = n; });
-        pipeline(req.body as Readable, counter).catch(() => undefined);
+        const counter = countThrough(req.body as Readable, (n) => { bytesIn = n; });
         req = { ...req, body: counter };
       }
       m.inFlight.inc();
@@ -101,8 +91,7 @@ export const metrics: MiddlewareFactory<MetricsOptions> = {
         return res;
       }
       // A client that goes away mid-body is counted as Swift logs it: 499.
-      const counter = counting((n, complete) => finish(complete || noBody ? res.status : 499, n));
-      pipeline(body, counter).catch(() => undefined);
+      const counter = countThrough(body, (n, complete) => finish(complete || noBody ? res.status : 499, n));
       return { ...res, body: counter };
     };
   },

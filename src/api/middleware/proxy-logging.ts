@@ -16,11 +16,11 @@
  */
 import type { Socket } from 'node:net';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { toSwiftError } from '../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../http.js';
 import { ConfigError, type MiddlewareFactory } from '../pipeline.js';
 import { pyQuote } from '../pyjson.js';
+import { countThrough } from './common/count-through.js';
 
 export interface ProxyLoggingOptions {
   /** 'json' | 'swift' | '' ('' follows config log.format). */
@@ -81,18 +81,6 @@ export function swiftLogLine(r: AccessRecord): string {
   return fields.map((f) => (f ? pyQuote(String(f), ':/{}') : '-')).join(' ');
 }
 
-function countingStream(onDone: (bytes: number, complete: boolean) => void): Transform {
-  let bytes = 0;
-  let ended = false;
-  let reported = false;
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) { bytes += chunk.length; cb(null, chunk); },
-  });
-  t.on('end', () => { ended = true; });
-  t.on('close', () => { if (!reported) { reported = true; onDone(bytes, ended); } });
-  return t;
-}
-
 function expectsBody(req: SwiftRequest): boolean {
   const cl = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl.trim() !== '0');
@@ -120,9 +108,7 @@ export const proxyLogging: MiddlewareFactory<ProxyLoggingOptions> = {
       let bytesIn = 0;
       let inCounter: Transform | undefined;
       if (expectsBody(req)) {
-        const source = req.body;
-        inCounter = countingStream((n) => { bytesIn = n; });
-        pipeline(source, inCounter).catch(() => undefined);
+        inCounter = countThrough(req.body, (n) => { bytesIn = n; });
         req = { ...req, body: inCounter };
       }
       const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
@@ -158,8 +144,7 @@ export const proxyLogging: MiddlewareFactory<ProxyLoggingOptions> = {
         log(res.status, noBody || body === undefined ? 0 : Buffer.byteLength(body));
         return res;
       }
-      const counter = countingStream((n, complete) => log(complete || noBody ? res.status : 499, n));
-      pipeline(body, counter).catch(() => undefined);
+      const counter = countThrough(body, (n, complete) => log(complete || noBody ? res.status : 499, n));
       return { ...res, body: counter };
     };
   },
