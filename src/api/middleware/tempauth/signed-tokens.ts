@@ -25,6 +25,12 @@ const MAC_BYTES = 32;
 export class SignedTokenStore implements TokenStore {
   /** The last token issued by this process per user: handed out again while it lives, as Swift does. */
   private readonly lastIssued: LRUCache<string, string>;
+  /**
+   * Tokens already verified, with their records: every request carries its token, and an HMAC, a
+   * base64 decode and a JSON parse per request cost more than a lookup. Safe because a verified token
+   * stays valid until its expiry (checked on every hit) and nothing revokes it before (see above).
+   */
+  private readonly verified = new LRUCache<string, TokenRecord>({ max: 10_000 });
 
   /**
    * @param prefix the reseller prefix tokens start with (e.g. "AUTH_")
@@ -36,7 +42,16 @@ export class SignedTokenStore implements TokenStore {
   }
 
   async lookup(token: string): Promise<TokenRecord | undefined> {
-    return this.verify(token, Date.now() / 1000);
+    const now = Date.now() / 1000;
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expires > now) return { expires: known.expires, groups: [...known.groups] }; // callers may not share it
+      this.verified.delete(token);
+      return undefined;
+    }
+    const record = this.verify(token, now);
+    if (record) this.verified.set(token, { expires: record.expires, groups: [...record.groups] });
+    return record;
   }
 
   async userToken(accountUser: string): Promise<string | undefined> {

@@ -56,6 +56,20 @@ describe('SignedTokenStore', () => {
     expect(store.verify(token, expires + 1000)).toBeUndefined();
   });
 
+  it('remembers verified tokens, but a remembered token still expires and its record cannot be changed by callers', async () => {
+    const store = new SignedTokenStore('AUTH_', SECRET);
+    const { token } = await store.issue('test:tester', GROUPS, 0.3);
+    const first = (await store.lookup(token))!;
+    first.groups.push('.reseller_admin'); // a caller scribbling on its copy
+    expect(await store.lookup(token)).toEqual({ expires: first.expires, groups: GROUPS });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await store.lookup(token)).toBeUndefined();
+    // Only verified tokens are remembered: a forged one fails every time.
+    const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`;
+    expect(await store.lookup(forged)).toBeUndefined();
+    expect(await store.lookup(forged)).toBeUndefined();
+  });
+
   it('wants a secret of at least 16 bytes', () => {
     expect(() => new SignedTokenStore('AUTH_', Buffer.from('short'))).toThrow(/16 bytes/);
   });
