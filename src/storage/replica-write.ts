@@ -4,8 +4,8 @@
  *
  * 1. Members marked down or short of free space miss the write (and will be blamed).
  * 2. Pre-op: markDirty on the rest; open one BrickWriter on each that took the mark.
- * 3. pipeline(body → FanOut): every chunk goes to every writer; the slowest healthy one sets the
- *    pace; a writer that errors or stalls for writeTimeoutMs is dropped (and aborted at once) while
+ * 3. pump(body → FanOut) (pump.ts: pipeline's semantics, without its per-call cost): every chunk
+ *    goes to every writer; the slowest healthy one sets the pace; a writer that errors or stalls for writeTimeoutMs is dropped (and aborted at once) while
  *    quorum holds. MD5 and length are computed on the way.
  * 4. Verify length and ETag; commit on the survivors; post-op settle (clear, or blame who missed it).
  * Every failure before commit aborts every writer (their tmp files go) and clears the dirty marks:
@@ -13,12 +13,12 @@
  * replicas, as it can in GlusterFS; the pending marks tell the healer, and newest-wins makes it safe.
  */
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { BrickWriter, ObjectRecord } from './brick/brick.js';
 import { dataFileName } from './brick/records.js';
 import { ChecksumMismatch, ClientDisconnected, Conflict, fromErrno, InsufficientStorage, SizeMismatch, StoreError } from './errors.js';
 import { FanOut } from './fan-out.js';
 import { isBrickFailure } from './member.js';
+import { pump } from './pump.js';
 import type { ReplicaSet } from './replica-set.js';
 import type { ObjectRef, Timestamp } from './store.js';
 
@@ -105,7 +105,7 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
     ...(req.contentLength !== undefined ? { expectedSize: req.contentLength } : {}),
   });
   try {
-    await pipeline(req.body, fan, ...(req.signal ? [{ signal: req.signal }] : []));
+    await pump(req.body, fan, req.signal);
   } catch (err) {
     // Decide the cause now: aborting the writers below makes their streams close, which the FanOut sees as drops.
     const cause = fan.failure ?? new ClientDisconnected({ cause: err });
