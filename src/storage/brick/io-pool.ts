@@ -11,11 +11,14 @@
  *
  * Jobs wait for a worker only in a short queue (`tryRun`): when that is full too (slow disks, fsyncs
  * of milliseconds), the caller takes the async path on the libuv threadpool instead, so a small pool
- * never caps the concurrency of writes. An idle worker never keeps the process alive (it is ref'd only while
- * it has a job), and a worker that dies is replaced; its job fails with EIO.
+ * never caps the concurrency of writes. Workers cost memory (~8 MB each), so they are started only
+ * when small writes come in bursts, take jobs once running, and exit after a second idle: a server
+ * that is not writing small objects keeps none. An idle worker never keeps the process alive (it is
+ * ref'd only while it has a job), and a worker that dies is replaced; its job fails with EIO.
  *
- * Size: CAIRN_IO_WORKERS (default 4, 0 = none: every write takes the async path). Each costs ~8 MB.
+ * Size: CAIRN_IO_WORKERS (default 4, 0 = none: every write takes the async path).
  */
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 /** Put bytes in place as a data file (see ioWorkerMain for the exact steps). */
@@ -128,35 +131,61 @@ function ioWorkerMain(): void {
 
 const SOURCE = `(${ioWorkerMain.toString()})()`;
 
+/** A worker idle this long exits (its ~8 MB go back); one is started again when writes come in bursts. */
+const IDLE_EXIT_MS = 1000;
+/** Two small writes this close together are a burst: worth a worker (a lone write takes the async path). */
+const BURST_MS = 50;
+/** Jobs that may wait for a worker, per ready worker: a short queue keeps bursts on the workers; more go async. */
+const QUEUE_PER_WORKER = 2;
+
 class IoWorker {
   private done: ((r: Reply) => void) | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Set once the thread runs its code: until then jobs go elsewhere (starting one takes ~20-40 ms). */
+  ready = false;
   readonly thread: Worker;
 
-  constructor(onExit: (w: IoWorker) => void) {
+  constructor(onReady: (w: IoWorker) => void, onExit: (w: IoWorker) => void) {
     this.thread = new Worker(SOURCE, {
       eval: true,
       // Not the process's flags: with --input-type=module the source would be an ES module, without require().
       execArgv: [],
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
+    this.thread.once('online', () => {
+      this.ready = true;
+      if (!this.busy) this.thread.unref();
+      onReady(this);
+    });
     this.thread.on('message', (r: Reply) => this.settle(r));
     const died = (err?: Error): void => {
+      clearTimeout(this.idleTimer);
       this.settle({ error: { message: `I/O worker died${err ? `: ${err.message}` : ''}`, code: 'EIO' } });
       onExit(this);
     };
     this.thread.on('error', died);
     this.thread.on('exit', () => died());
-    this.thread.unref(); // idle: never keeps the process alive (after the listeners, which ref it again)
+    // Ref'd while starting (whoever waits for it keeps the process alive), then only while it has a
+    // job: an idle worker never keeps the process alive. (Attaching 'message' listeners refs it too.)
+    this.thread.ref();
   }
 
   get busy(): boolean { return this.done !== undefined; }
 
   run(job: PlaceJob): Promise<Reply> {
+    clearTimeout(this.idleTimer);
     return new Promise((resolve) => {
       this.done = resolve;
       this.thread.ref(); // a job in flight keeps the process alive, as any pending I/O does
       this.thread.postMessage(job);
     });
+  }
+
+  /** Exit once idle for IDLE_EXIT_MS (unless given a job before). */
+  idle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => { if (!this.busy) void this.thread.terminate(); }, IDLE_EXIT_MS);
+    this.idleTimer.unref();
   }
 
   private settle(r: Reply): void {
@@ -167,9 +196,6 @@ class IoWorker {
   }
 }
 
-/** Jobs that may wait for a worker, per worker: a short queue keeps bursts on the workers; more go async. */
-const QUEUE_PER_WORKER = 2;
-
 interface Queued { job: PlaceJob; resolve: (r: Reply) => void }
 
 export class IoPool {
@@ -178,21 +204,31 @@ export class IoPool {
   declined = 0;
   private readonly workers: IoWorker[] = [];
   private readonly queue: Queued[] = [];
+  private lastAsk = -Infinity;
+  private readyWaiters: Array<() => void> = [];
 
   constructor(readonly size: number) {}
 
   /**
-   * Run `job` on an idle worker, or queue it while the queue is short; undefined when the pool is
-   * that busy (slow disks: the caller does the work itself, on the libuv threadpool).
+   * Run `job` on an idle worker, or queue it while the queue is short; undefined when that cannot be
+   * (no worker ready, or the pool is that busy: slow disks). The caller then does the work itself,
+   * on the libuv threadpool. Workers are started when small writes come in bursts, and exit when idle.
    */
   tryRun(job: PlaceJob): Promise<PlaceOutcome> | undefined {
-    let reply: Promise<Reply>;
-    const w = this.idleWorker();
-    if (w) {
-      reply = this.runOn(w, job);
-    } else if (this.size > 0 && this.queue.length < this.size * QUEUE_PER_WORKER) {
-      reply = new Promise((resolve) => { this.queue.push({ job, resolve }); });
-    } else {
+    const now = performance.now();
+    const burst = now - this.lastAsk < BURST_MS;
+    this.lastAsk = now;
+    let reply: Promise<Reply> | undefined;
+    const w = this.workers.find((x) => x.ready && !x.busy);
+    if (w) reply = this.runOn(w, job);
+    else {
+      if (burst && this.workers.length < this.size) this.spawn();
+      const ready = this.workers.filter((x) => x.ready).length;
+      if (ready > 0 && this.queue.length < ready * QUEUE_PER_WORKER) {
+        reply = new Promise((resolve) => { this.queue.push({ job, resolve }); });
+      }
+    }
+    if (!reply) {
       this.declined++;
       return undefined;
     }
@@ -203,30 +239,46 @@ export class IoPool {
     });
   }
 
-  private idleWorker(): IoWorker | undefined {
-    const idle = this.workers.find((x) => !x.busy);
-    if (idle || this.workers.length >= this.size) return idle;
-    const w = new IoWorker((dead) => {
-      const i = this.workers.indexOf(dead);
-      if (i >= 0) this.workers.splice(i, 1); // replaced on demand
-      this.drain();
-    });
-    this.workers.push(w);
-    return w;
+  /** Start every worker and wait until all run (tests; a server lets bursts start them). */
+  async warm(): Promise<void> {
+    while (this.workers.length < this.size) this.spawn();
+    while (this.workers.some((w) => !w.ready)) await new Promise<void>((r) => { this.readyWaiters.push(r); });
   }
 
-  /** Run `job` on `w`, then hand `w` the next queued job. */
+  private spawn(): void {
+    const w = new IoWorker(
+      () => {
+        this.drain();
+        for (const r of this.readyWaiters.splice(0)) r();
+      },
+      (gone) => {
+        const i = this.workers.indexOf(gone);
+        if (i >= 0) this.workers.splice(i, 1);
+        for (const r of this.readyWaiters.splice(0)) r();
+        this.drain();
+      },
+    );
+    this.workers.push(w);
+  }
+
+  /** Run `job` on `w`, then hand `w` the next queued job (or let it idle). */
   private runOn(w: IoWorker, job: PlaceJob): Promise<Reply> {
     const reply = w.run(job);
     void reply.then(() => this.drain());
     return reply;
   }
 
-  /** Start queued jobs on whatever workers are idle. */
+  /** Start queued jobs on whatever workers are ready and idle; the others idle towards their exit. */
   private drain(): void {
-    for (let w = this.queue.length > 0 ? this.idleWorker() : undefined; w; w = this.queue.length > 0 ? this.idleWorker() : undefined) {
-      const next = this.queue.shift()!;
-      void this.runOn(w, next.job).then(next.resolve);
+    for (const w of this.workers) {
+      if (!w.ready || w.busy) continue;
+      const next = this.queue.shift();
+      if (next) void this.runOn(w, next.job).then(next.resolve);
+      else w.idle();
+    }
+    // Queued jobs with no worker left to run them (all died): their callers get an error to act on.
+    if (this.queue.length > 0 && !this.workers.some((x) => x.ready)) {
+      for (const q of this.queue.splice(0)) q.resolve({ error: { message: 'no I/O worker left', code: 'EIO' } });
     }
   }
 }

@@ -14,6 +14,11 @@ const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'cairn-io-pool-'));
 afterAll(async () => { await fsp.rm(scratch, { recursive: true, force: true }); });
 afterEach(() => { setIoPool(undefined); });
 
+/** The pool's live workers (white-box). */
+function workersOf(pool: IoPool): Array<{ thread: { terminate(): Promise<number> } }> {
+  return (pool as unknown as { workers: Array<{ thread: { terminate(): Promise<number> } }> }).workers;
+}
+
 let n = 0;
 async function job(extra: Partial<PlaceJob> = {}): Promise<PlaceJob> {
   const root = path.join(scratch, `j${++n}`);
@@ -26,6 +31,7 @@ async function job(extra: Partial<PlaceJob> = {}): Promise<PlaceJob> {
 describe('IoPool', () => {
   it('makes the directory, writes, places the file and removes the tmp file', async () => {
     const pool = new IoPool(1);
+    await pool.warm();
     const j = await job();
     expect(await pool.tryRun(j)).toBe('placed');
     expect(await fsp.readFile(j.dest, 'utf8')).toBe('hello world');
@@ -34,6 +40,7 @@ describe('IoPool', () => {
 
   it('queues a few jobs behind busy workers and declines the rest (the caller does those itself)', async () => {
     const pool = new IoPool(1);
+    await pool.warm();
     const jobs = await Promise.all([job(), job(), job(), job()]);
     const runs = jobs.slice(0, 3).map((j) => pool.tryRun(j));
     expect(runs.every((r) => r !== undefined)).toBe(true); // one running, two queued
@@ -52,6 +59,7 @@ describe('IoPool', () => {
 
   it('never clobbers: same bytes already there are kept, other bytes make the job lose', async () => {
     const pool = new IoPool(2);
+    await pool.warm();
     const same = await job();
     await fsp.mkdir(same.dir, { recursive: true });
     await fsp.writeFile(same.dest, 'hello world');
@@ -67,6 +75,7 @@ describe('IoPool', () => {
 
   it('makes a directory it was told exists when it is missing; reports errors with their code', async () => {
     const pool = new IoPool(1);
+    await pool.warm();
     const j = await job({ makeDir: false });
     expect(await pool.tryRun(j)).toBe('placed');
     const bad = await job();
@@ -81,6 +90,7 @@ describe('IoPool', () => {
     const j = await job();
     const code = `const { IoPool } = await import(${JSON.stringify(pathToFileURL(built).href)});
       const pool = new IoPool(2);
+      await pool.warm();
       pool.tryRun({ ...${JSON.stringify({ ...j, bytes: [] })}, bytes: [Buffer.from('x')] }).then((o) => console.log('placed:' + o));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stdout.trim(), r.stderr).toBe('placed:placed'); // the job finished before the process ended...
@@ -89,11 +99,26 @@ describe('IoPool', () => {
 
   it('a worker that dies fails its job with EIO and is replaced', async () => {
     const pool = new IoPool(1);
+    await pool.warm();
     const running = pool.tryRun(await job());
-    const workers = (pool as unknown as { workers: Array<{ thread: { terminate(): Promise<number> } }> }).workers;
-    await workers[0]!.thread.terminate();
+    await workersOf(pool)[0]!.thread.terminate();
     await expect(running).rejects.toMatchObject({ code: 'EIO' });
+    await pool.warm();
     expect(await pool.tryRun(await job())).toBe('placed');
+  });
+
+  it('starts workers for bursts only (a lone job is declined), and idle workers exit', async () => {
+    const pool = new IoPool(2);
+    expect(pool.tryRun(await job())).toBeUndefined(); // nobody running: the caller does it
+    expect(workersOf(pool)).toHaveLength(0);
+    const [a, b] = await Promise.all([job(), job()]);
+    expect(pool.tryRun(a)).toBeUndefined();
+    expect(pool.tryRun(b)).toBeUndefined(); // right after another: a burst, a worker starts
+    expect(workersOf(pool).length).toBeGreaterThan(0);
+    await pool.warm();
+    expect(await pool.tryRun(await job())).toBe('placed');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(workersOf(pool)).toHaveLength(0); // idle past a second: gone, their memory with them
   });
 });
 
@@ -106,12 +131,15 @@ describe('LocalWriter small writes', () => {
 
   for (const [label, pool] of [['through an I/O worker', () => new IoPool(2)], ['with no worker free', () => new IoPool(0)]] as const) {
     it(`puts small objects in place ${label}: readable, no tmp file left, reopened intact`, async () => {
-      setIoPool(pool());
+      const p = pool();
+      await p.warm();
+      setIoPool(p);
       const b = await brick();
       const sizes = [0, 1, 4096, 65536, 65537];
       const recs = await Promise.all(sizes.map((s, i) => put(b, ref(`o${i}`), ts(1), bytes(s, i))));
       for (const [i, rec] of recs.entries()) expect((await readData(b, rec)).equals(bytes(sizes[i]!, i))).toBe(true);
       expect(await fsp.readdir(path.join(b.root, 'tmp'))).toEqual([]);
+      if (p.size > 0) expect(p.taken).toBeGreaterThan(0);
       await b.close();
       await b.open();
       expect(await b.containerUsage('AUTH_test', 'c')).toMatchObject({ objectCount: sizes.length });
@@ -120,7 +148,9 @@ describe('LocalWriter small writes', () => {
   }
 
   it('a small write that loses to another file of its name is a Conflict and leaves no tmp file after abort', async () => {
-    setIoPool(new IoPool(1));
+    const p = new IoPool(1);
+    await p.warm();
+    setIoPool(p);
     const b = await brick();
     const w = await b.createWriter(ref('o'), ts(1));
     w.stream.end('mine');
