@@ -13,7 +13,7 @@
  * the defaults below (which the embedded config/default.yaml spells out in full).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { VolumeSpec } from './storage/store.js';
