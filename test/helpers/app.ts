@@ -1,16 +1,21 @@
 /**
  * Build a Cairn app for supertest on a fresh volume (memory bricks by default, or local bricks in a
- * temp dir). Every test file gets its own volume; call `close()` in afterAll.
+ * temp dir), or over FakeStore (makeApiApp's `fake`). Every test file gets its own volume; call
+ * `close()` in afterAll.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import pino from 'pino';
 import type { Config } from '../../src/config.js';
 import { createApp, type CairnApp } from '../../src/server.js';
 import { openPolicyStore, policySpecs } from '../../src/storage/policy-store.js';
-import type { VolumeSpec } from '../../src/storage/store.js';
+import type { ObjectStore, VolumeSpec } from '../../src/storage/store.js';
+import { now } from '../../src/storage/timestamp.js';
 import { openVolume } from '../../src/storage/volume.js';
+import { FakeStore } from './fake-store.js';
 
 export const TEST_USERS = [
   { account: 'test', user: 'tester', key: 'testing', groups: ['.admin'] },
@@ -79,10 +84,35 @@ export async function makeTestApp(over: Partial<Config> = {}, opts: { local?: bo
   };
 }
 
-/** Get a token for a TempAuth user (default test:tester). */
-export async function authToken(app: CairnApp, user = 'test:tester', key = 'testing'): Promise<{ token: string; url: string }> {
+/** An app with its store exposed, so tests can seed objects without the object controller. */
+export interface ApiTestApp extends CairnApp { store: ObjectStore; close(): Promise<void> }
+
+/** makeTestApp with its store exposed; `fake: true` puts the app over FakeStore instead of a volume. */
+export async function makeApiApp(over: Partial<Config> = {}, opts: { fake?: boolean } = {}): Promise<ApiTestApp> {
+  if (!opts.fake) {
+    const app = await makeTestApp(over);
+    return { ...app, store: app.deps.store };
+  }
+  const config = testConfig(over);
+  const store = new FakeStore();
+  const app = createApp(config, store, pino({ level: config.log.level }));
+  return { ...app, store, async close() { await store.close(); } };
+}
+
+/** A TempAuth token and storage URL (and its path) for `user` (default test:tester). */
+export async function authToken(app: CairnApp, user = 'test:tester', key = 'testing'): Promise<{ token: string; url: string; path: string }> {
   const { default: request } = await import('supertest');
   const res = await request(app.app).get('/auth/v1.0').set('X-Auth-User', user).set('X-Auth-Key', key);
-  if (res.status !== 200) throw new Error(`auth failed: ${res.status}`);
-  return { token: res.headers['x-auth-token'] as string, url: res.headers['x-storage-url'] as string };
+  assert.equal(res.status, 200, `auth failed for ${user}`);
+  const url = res.headers['x-storage-url'] as string;
+  return { token: res.headers['x-auth-token'] as string, url, path: new URL(url).pathname };
+}
+
+/** Put an object straight into the store (the object controller is another layer's business). */
+export async function seedObject(app: ApiTestApp, account: string, container: string, object: string,
+                                 data: string | Buffer, contentType = 'application/octet-stream'): Promise<void> {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
+  await app.store.putObject({ account, container, object }, Readable.from([buf]), {
+    timestamp: now(), contentType, contentLength: buf.length,
+  });
 }

@@ -5,9 +5,9 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import type { Config } from '../../src/config.js';
-import { getToken, makeApiApp, type ApiTestApp } from './api-app.js';
+import { authToken, makeApiApp, type ApiTestApp } from './app.js';
 
-/** TempAuth users as test/helpers/app.ts has them (that module needs the real volume to load). */
+/** TempAuth users for the middleware tests: app.ts's TEST_USERS less test:tester2 and test5:tester5. */
 export const TEMPAUTH = {
   reseller_prefix: ['AUTH_', 'SERVICE'],
   users: [
@@ -37,7 +37,7 @@ export async function makeMwApp(opts: { only?: string[]; middleware?: Record<str
     middleware: { tempauth: TEMPAUTH, ...(opts.middleware ?? {}) },
     ...(opts.config ?? {}),
   });
-  const { token, path } = await getToken(app);
+  const { token, path } = await authToken(app);
   return { ...app, token, accountPath: path, account: path.split('/')[2]! };
 }
 

@@ -5,7 +5,7 @@
 import request from 'supertest';
 import type { Config } from '../../src/config.js';
 import { REGISTRY } from '../../src/api/middleware/registry.js';
-import { getToken, makeApiApp, type ApiTestApp } from './api-app.js';
+import { authToken, makeApiApp, type ApiTestApp } from './app.js';
 import { TEMPAUTH } from './middleware-app.js';
 
 export interface VApp extends ApiTestApp { token: string; account: string; accountPath: string }
@@ -20,7 +20,7 @@ export async function makeVersioningApp(middleware: Record<string, Record<string
                                         over: Partial<Config> = {}): Promise<VApp> {
   const pipeline = ORDER.filter((m) => REGISTRY.has(m) && (m !== 'versioned_writes' || middleware.versioned_writes));
   const app = await makeApiApp({ pipeline, middleware: { tempauth: TEMPAUTH, ...middleware }, ...over });
-  const { token, path } = await getToken(app);
+  const { token, path } = await authToken(app);
   return { ...app, token, accountPath: path, account: path.split('/')[2]! };
 }
 

@@ -3,15 +3,15 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, makeApiApp, seedObject, type ApiTestApp } from '../helpers/api-app.js';
+import { authToken, makeApiApp, seedObject, type ApiTestApp } from '../helpers/app.js';
 
 let app: ApiTestApp;
 let token: string;
 let admin: string;
 beforeAll(async () => {
   app = await makeApiApp();
-  token = (await getToken(app)).token;
-  admin = (await getToken(app, 'admin:admin', 'admin')).token;
+  token = (await authToken(app)).token;
+  admin = (await authToken(app, 'admin:admin', 'admin')).token;
 });
 afterAll(async () => { await app.close(); });
 
@@ -50,7 +50,7 @@ describe('a never-created account (account_autocreate)', () => {
   });
 
   it('a container PUT creates it', async () => {
-    const { token: t2 } = await getToken(app, 'test2:tester2', 'testing2');
+    const { token: t2 } = await authToken(app, 'test2:tester2', 'testing2');
     expect((await request(app.app).put('/v1/AUTH_test2/first').set('X-Auth-Token', t2)).status).toBe(201);
     const res = await request(app.app).head('/v1/AUTH_test2').set('X-Auth-Token', t2);
     expect(res.status).toBe(204);
@@ -60,7 +60,7 @@ describe('a never-created account (account_autocreate)', () => {
 
 describe('counts', () => {
   it('reports containers, objects, bytes and per-policy stats', async () => {
-    const { token: t } = await getToken(app, 'admin:admin', 'admin');
+    const { token: t } = await authToken(app, 'admin:admin', 'admin');
     await request(app.app).put('/v1/AUTH_counted/c1').set('X-Auth-Token', t).expect(201);
     await request(app.app).put('/v1/AUTH_counted/c2').set('X-Auth-Token', t).expect(201);
     await seedObject(app, 'AUTH_counted', 'c1', 'o1', 'hello');

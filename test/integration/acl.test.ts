@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, makeApiApp, type ApiTestApp } from '../helpers/api-app.js';
+import { authToken, makeApiApp, type ApiTestApp } from '../helpers/app.js';
 
 let app: ApiTestApp;
 let owner: string;
@@ -14,9 +14,9 @@ const A = '/v1/AUTH_test';
 
 beforeAll(async () => {
   app = await makeApiApp();
-  owner = (await getToken(app)).token;
-  other = (await getToken(app, 'test:tester3', 'testing3')).token;
-  foreign = (await getToken(app, 'test2:tester2', 'testing2')).token;
+  owner = (await authToken(app)).token;
+  other = (await authToken(app, 'test:tester3', 'testing3')).token;
+  foreign = (await authToken(app, 'test2:tester2', 'testing2')).token;
 });
 afterAll(async () => { await app.close(); });
 

@@ -3,7 +3,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, makeApiApp, type ApiTestApp } from '../helpers/api-app.js';
+import { authToken, makeApiApp, type ApiTestApp } from '../helpers/app.js';
 
 let app: ApiTestApp;
 beforeAll(async () => { app = await makeApiApp(); });
@@ -30,10 +30,10 @@ describe('token endpoint', () => {
   });
 
   it('gives the same live token to the same user again', async () => {
-    const a = await getToken(app, 'test2:tester2', 'testing2');
-    const b = await getToken(app, 'test2:tester2', 'testing2');
+    const a = await authToken(app, 'test2:tester2', 'testing2');
+    const b = await authToken(app, 'test2:tester2', 'testing2');
     expect(b.token).toBe(a.token);
-    const c = await getToken(app, 'test:tester2', 'testing2');
+    const c = await authToken(app, 'test:tester2', 'testing2');
     expect(c.token).not.toBe(a.token);
   });
 
@@ -129,12 +129,12 @@ describe('request gate', () => {
   });
 
   it('accepts the token as X-Storage-Token too', async () => {
-    const { token } = await getToken(app);
+    const { token } = await authToken(app);
     expect((await request(app.app).head('/v1/AUTH_test').set('X-Storage-Token', token)).status).toBe(204);
   });
 
   it('lets an .admin user own its account and nobody else\'s', async () => {
-    const { token } = await getToken(app);
+    const { token } = await authToken(app);
     expect((await request(app.app).head('/v1/AUTH_test').set('X-Auth-Token', token)).status).toBe(204);
     const res = await request(app.app).get('/v1/AUTH_test2').set('X-Auth-Token', token);
     expect(res.status).toBe(403);
@@ -142,27 +142,27 @@ describe('request gate', () => {
   });
 
   it('gives a user without .admin no access to its own account', async () => {
-    const { token } = await getToken(app, 'test:tester3', 'testing3');
+    const { token } = await authToken(app, 'test:tester3', 'testing3');
     expect((await request(app.app).get('/v1/AUTH_test').set('X-Auth-Token', token)).status).toBe(403);
     expect((await request(app.app).put('/v1/AUTH_test/nope').set('X-Auth-Token', token)).status).toBe(403);
   });
 
   it('refuses accounts outside the reseller prefixes (403 known user, 401 anonymous)', async () => {
-    const { token } = await getToken(app);
+    const { token } = await authToken(app);
     expect((await request(app.app).head('/v1/OTHER_test').set('X-Auth-Token', token)).status).toBe(403);
     const anon = await request(app.app).head('/v1/OTHER_test');
     expect(anon.status).toBe(401);
   });
 
   it('lets a reseller admin into any account but not reserved dot accounts', async () => {
-    const { token } = await getToken(app, 'admin:admin', 'admin');
+    const { token } = await authToken(app, 'admin:admin', 'admin');
     expect((await request(app.app).head('/v1/AUTH_test').set('X-Auth-Token', token)).status).toBe(204);
     expect((await request(app.app).put('/v1/AUTH_test2/fromadmin').set('X-Auth-Token', token)).status).toBe(201);
     expect((await request(app.app).head('/v1/AUTH_.hidden').set('X-Auth-Token', token)).status).toBe(403);
   });
 
   it('gives .admin users their account under every prefix (SERVICE_ too, no require_group)', async () => {
-    const { token } = await getToken(app);
+    const { token } = await authToken(app);
     expect((await request(app.app).head('/v1/SERVICE_test').set('X-Auth-Token', token)).status).toBe(204);
   });
 
@@ -177,8 +177,8 @@ describe('request gate', () => {
       } },
     });
     try {
-      const user = await getToken(other);
-      const svc = await getToken(other, 'test5:tester5', 'testing5');
+      const user = await authToken(other);
+      const svc = await authToken(other, 'test5:tester5', 'testing5');
       expect((await request(other.app).head('/v1/AUTH_test').set('X-Auth-Token', user.token)).status).toBe(204);
       expect((await request(other.app).head('/v1/SERVICE_test').set('X-Auth-Token', user.token)).status).toBe(403);
       expect((await request(other.app).head('/v1/SERVICE_test').set('X-Auth-Token', user.token)

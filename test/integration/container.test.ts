@@ -3,13 +3,13 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, makeApiApp, seedObject, type ApiTestApp } from '../helpers/api-app.js';
+import { authToken, makeApiApp, seedObject, type ApiTestApp } from '../helpers/app.js';
 
 let app: ApiTestApp;
 let token: string;
 beforeAll(async () => {
   app = await makeApiApp();
-  token = (await getToken(app)).token;
+  token = (await authToken(app)).token;
 });
 afterAll(async () => { await app.close(); });
 

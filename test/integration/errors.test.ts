@@ -4,13 +4,13 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, makeApiApp, type ApiTestApp } from '../helpers/api-app.js';
+import { authToken, makeApiApp, type ApiTestApp } from '../helpers/app.js';
 
 let app: ApiTestApp;
 let token: string;
 beforeAll(async () => {
   app = await makeApiApp();
-  token = (await getToken(app)).token;
+  token = (await authToken(app)).token;
   await request(app.app).put('/v1/AUTH_test/c').set('X-Auth-Token', token).expect(201);
 });
 afterAll(async () => { await app.close(); });
@@ -56,7 +56,7 @@ describe('transaction ids', () => {
   it('an internal fault is a 500 whose body names the transaction', async () => {
     const broken = await makeApiApp({}, { fake: true });
     try {
-      const t = (await getToken(broken)).token;
+      const t = (await authToken(broken)).token;
       broken.store.getAccount = async () => { throw new Error('disk on fire'); };
       const res = await request(broken.app).head('/v1/AUTH_test').set('X-Auth-Token', t);
       expect(res.status).toBe(500);

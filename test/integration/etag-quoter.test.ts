@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, makeApiApp, type ApiTestApp } from '../helpers/api-app.js';
+import { authToken, makeApiApp, type ApiTestApp } from '../helpers/app.js';
 import { TEMPAUTH } from '../helpers/middleware-app.js';
 
 const PIPELINE = ['catch_errors', 'gatekeeper', 'healthcheck', 'proxy-logging', 'etag-quoter', 'listing_formats', 'tempauth'];
@@ -16,7 +16,7 @@ async function setup(enableByDefault: boolean): Promise<{ app: ApiTestApp; token
     pipeline: PIPELINE,
     middleware: { tempauth: TEMPAUTH, 'etag-quoter': { enable_by_default: enableByDefault } },
   });
-  const { token } = await getToken(app);
+  const { token } = await authToken(app);
   await request(app.app).put('/v1/AUTH_test/c').set('X-Auth-Token', token).expect(201);
   await request(app.app).put('/v1/AUTH_test/c/o').set('X-Auth-Token', token).send('test').expect(201);
   return { app, token };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeStore } from '../helpers/fake-store.js';
-import { makeApiApp, type ApiTestApp } from '../helpers/api-app.js';
+import { makeApiApp, type ApiTestApp } from '../helpers/app.js';
 
 describe('on a healthy volume', () => {
   let app: ApiTestApp;

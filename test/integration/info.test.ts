@@ -3,7 +3,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { makeApiApp, type ApiTestApp } from '../helpers/api-app.js';
+import { makeApiApp, type ApiTestApp } from '../helpers/app.js';
 
 let app: ApiTestApp;
 beforeAll(async () => { app = await makeApiApp(); });

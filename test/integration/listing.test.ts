@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken, makeApiApp, seedObject, type ApiTestApp } from '../helpers/api-app.js';
+import { authToken, makeApiApp, seedObject, type ApiTestApp } from '../helpers/app.js';
 
 let app: ApiTestApp;
 let token: string;
@@ -14,7 +14,7 @@ const NAMES = ['a', 'b/c', 'b/d', 'b/e/f', 'c d', 'x<y>&"z', 'zz', 'é"&+'];
 
 beforeAll(async () => {
   app = await makeApiApp();
-  token = (await getToken(app)).token;
+  token = (await authToken(app)).token;
   await request(app.app).put(C).set('X-Auth-Token', token).expect(201);
   await request(app.app).put('/v1/AUTH_test/empty').set('X-Auth-Token', token).expect(201);
   for (const n of NAMES) await seedObject(app, 'AUTH_test', 'lc', n, `data:${n}`, 'text/plain');

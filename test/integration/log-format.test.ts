@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, toSwiftText } from '../../src/log.js';
 import { createApp } from '../../src/server.js';
-import { fallbackConfig } from '../helpers/api-app.js';
+import { testConfig } from '../helpers/app.js';
 import { FakeStore } from '../helpers/fake-store.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ function capture(format: 'json' | 'swift') {
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) { lines.push(...chunk.toString().split('\n').filter(Boolean)); cb(); },
   });
-  const config = fallbackConfig({ log: { level: 'info', format } });
+  const config = testConfig({ log: { level: 'info', format } });
   const app = createApp(config, new FakeStore(), createLogger(config.log, sink));
   return { app, lines };
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../src/api/middleware/registry.js';
-import { getToken } from '../helpers/api-app.js';
+import { authToken } from '../helpers/app.js';
 import { json, makeVersioningApp, req, type VApp } from '../helpers/versioning.js';
 
 const MARKER = 'application/x-deleted;swift_versions_deleted=1';
@@ -243,7 +243,7 @@ describe('object_versioning: version-id operations', () => {
   it('reading a version needs the account owner, not just a read ACL', async () => {
     const v = await put('vid/acl', 'data');
     expect((await req(app, 'post', 'vid', { 'X-Container-Read': 'test:tester3' })).status).toBe(204);
-    const { token } = await getToken(app, 'test:tester3', 'testing3');
+    const { token } = await authToken(app, 'test:tester3', 'testing3');
     expect((await req(app, 'get', 'vid/acl', { 'X-Auth-Token': token })).text).toBe('data');
     expect((await req(app, 'get', `vid/acl?version-id=${v}`, { 'X-Auth-Token': token })).status).toBe(403);
   });
@@ -475,7 +475,7 @@ describe('object_versioning: deleting an old manifest version', () => {
 
 describe('object_versioning: needs symlink', () => {
   it('refuses to build without the symlink middleware', async () => {
-    const { makeApiApp } = await import('../helpers/api-app.js');
+    const { makeApiApp } = await import('../helpers/app.js');
     await expect(makeApiApp({
       pipeline: ['catch_errors', 'gatekeeper', 'proxy-logging', 'listing_formats', 'versioned_writes'],
       middleware: { versioned_writes: { allow_object_versioning: true } },

@@ -6,7 +6,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server.js';
-import { fallbackConfig } from '../helpers/api-app.js';
+import { testConfig } from '../helpers/app.js';
 import { FakeStore } from '../helpers/fake-store.js';
 
 function capture(format: 'json' | 'swift') {
@@ -17,7 +17,7 @@ function capture(format: 'json' | 'swift') {
       cb();
     },
   });
-  const config = fallbackConfig({ log: { level: 'info', format } });
+  const config = testConfig({ log: { level: 'info', format } });
   const app = createApp(config, new FakeStore(), pino({ level: 'info' }, sink));
   const access = () => lines.filter((l) => l['log'] === 'proxy-access');
   return { app, access };

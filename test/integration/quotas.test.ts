@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getToken } from '../helpers/api-app.js';
+import { authToken } from '../helpers/app.js';
 import { makeMwApp, putContainer, putObject, type MwApp } from '../helpers/middleware-app.js';
 
 let app: MwApp;
@@ -39,7 +39,7 @@ describe('container-quotas', () => {
   });
 
   it('gives a caller without write access the auth denial, not the quota', async () => {
-    const { token } = await getToken(app, 'test:tester3', 'testing3');
+    const { token } = await authToken(app, 'test:tester3', 'testing3');
     const r = await put(app, 'qb/intruder', 'far too many bytes', token);
     expect(r.status).toBe(403);
   });
@@ -56,7 +56,7 @@ describe('account-quotas', () => {
     const denied = await request(app.app).post(app.accountPath).set('X-Auth-Token', app.token)
       .set('X-Account-Meta-Quota-Bytes', '100');
     expect(denied.status).toBe(403);
-    const { token: admin } = await getToken(app, 'admin:admin', 'admin');
+    const { token: admin } = await authToken(app, 'admin:admin', 'admin');
     const bad = await request(app.app).post(app.accountPath).set('X-Auth-Token', admin).set('X-Account-Meta-Quota-Bytes', 'x');
     expect(bad.status).toBe(400);
     const ok = await request(app.app).post(app.accountPath).set('X-Auth-Token', admin).set('X-Account-Meta-Quota-Bytes', '40');
@@ -77,10 +77,10 @@ describe('account-quotas', () => {
   it('answers strangers with their auth denial before the quota', async () => {
     const b = await makeMwApp({ only: ['account-quotas'] });
     try {
-      const { token: admin } = await getToken(b, 'admin:admin', 'admin');
+      const { token: admin } = await authToken(b, 'admin:admin', 'admin');
       await request(b.app).post(b.accountPath).set('X-Auth-Token', admin).set('X-Account-Meta-Quota-Bytes', '1');
       await putContainer(b, 'c');
-      const { token: other } = await getToken(b, 'test2:tester2', 'testing2');
+      const { token: other } = await authToken(b, 'test2:tester2', 'testing2');
       expect((await put(b, 'c/o', 'too big', other)).status).toBe(403);
       expect((await put(b, 'c/o', 'too big')).status).toBe(413);
     } finally {

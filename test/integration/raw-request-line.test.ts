@@ -8,8 +8,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tuneServer } from '../../src/server.js';
 import { ORIGINAL_METHOD_HEADER, requoteRequestLine } from '../../src/raw-request-line.js';
-import { getToken } from '../helpers/api-app.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { authToken, makeTestApp, type TestApp } from '../helpers/app.js';
 
 /** Send raw bytes and return the whole response stream as latin-1 text (until the server closes). */
 function rawRequest(port: number, bytes: Buffer | Buffer[]): Promise<string> {
@@ -45,7 +44,7 @@ describe('request lines the HTTP parser refuses', () => {
   let token: string;
   beforeAll(async () => {
     app = await makeTestApp();
-    token = (await getToken(app)).token;
+    token = (await authToken(app)).token;
     server = createServer(app.app);
     tuneServer(server);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

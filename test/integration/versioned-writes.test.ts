@@ -152,7 +152,7 @@ describe('versioned_writes: stack mode', () => {
   });
 
   it('checks the client may write before copying anything', async () => {
-    const { token } = await (await import('../helpers/api-app.js')).getToken(app, 'test:tester3', 'testing3');
+    const { token } = await (await import('../helpers/app.js')).authToken(app, 'test:tester3', 'testing3');
     await put('stack/private', 'mine');
     const r = await req(app, 'put', 'stack/private', { 'X-Auth-Token': token }).send('theirs');
     expect(r.status).toBe(403);
