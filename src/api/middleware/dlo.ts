@@ -32,7 +32,8 @@ import { numberOption } from './common/options.js';
 import { splitSwiftPath } from './common/swift-path.js';
 import { pyQuote } from './common/quote.js';
 import { discardBody, isSuccess } from './common/body.js';
-import { IGNORE_RANGE, callDown, csvAppend, inheritHeaders, queryParam, readBody, normalizeEtag, unquoteHeader, withHeaders } from './lo/subrequest.js';
+import { IGNORE_RANGE, csvAppend, inheritHeaders, queryParam, readBody, normalizeEtag, unquoteHeader } from './lo/subrequest.js';
+import { callBelow, withHeaders } from './common/call-below.js';
 import { ListingIterError, segmentChunks, type ObjectSegment } from './lo/segmented.js';
 import { rateLimited } from './lo/ratelimit.js';
 import { largeObjectResponse } from './lo/respond.js';
@@ -100,7 +101,7 @@ function checkManifestHeader(req: SwiftRequest): void {
 async function getOrHead(req: SwiftRequest, env: DloEnv, version: string, account: string): Promise<SwiftResponse> {
   // A manifest is wanted whole, whatever Range the client sent.
   const down = withHeaders(req, { [IGNORE_RANGE]: csvAppend(req.headers[IGNORE_RANGE], 'x-object-manifest') });
-  const res = await callDown(env.next, down);
+  const res = await callBelow(env.next, down);
   const manifest = res.headers['x-object-manifest'];
   if (manifest === undefined) return res;
   discardBody(res.body);
@@ -169,7 +170,7 @@ async function listPage(req: SwiftRequest, env: DloEnv, version: string, account
   if (marker) query += `&marker=${pyQuote(marker)}`;
   query += '&format=json';
   const headers = inheritHeaders(req);
-  const res = await callDown(env.next, subrequest(req, {
+  const res = await callBelow(env.next, subrequest(req, {
     method: 'GET', path: `/${version}/${account}/${container}`, query, headers, source: 'DLO',
   }));
   if (!isSuccess(res.status)) {

@@ -20,7 +20,8 @@ import { httpError } from '../../errors.js';
 import { isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
-import { unquoteHeader, withPath, withHeaders } from '../lo/subrequest.js';
+import { unquoteHeader } from '../lo/subrequest.js';
+import { retarget, withHeaders } from '../common/call-below.js';
 import { checkAccountFormat, checkPathHeader, handleCopyPut } from './put.js';
 
 const NAME = 'copy';
@@ -55,7 +56,7 @@ async function handleCopy(req: SwiftRequest, next: Handler, maxFileSize: number,
   const [destContainer, destObject] = checkPathHeader(req.headers['destination']!, 'Destination');
   changes['content-length'] = '0';
   changes['x-copy-from'] = pyQuote(`/${container}/${object}`);
-  const put = withPath(withHeaders(req, changes), 'PUT', `/${version}/${destAccount}/${destContainer}/${destObject}`);
+  const put = retarget(withHeaders(req, changes), { method: 'PUT', path: `/${version}/${destAccount}/${destContainer}/${destObject}` });
   return handleCopyPut(put, next, maxFileSize);
 }
 

@@ -27,7 +27,8 @@ import { textResponse, discardBody, isSuccess } from '../common/body.js';
 import { isTrue } from '../common/options.js';
 import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
-import { COPY_FROM, callDown, normalizeEtag, queryParam, unquoteHeader } from '../lo/subrequest.js';
+import { COPY_FROM, normalizeEtag, queryParam, unquoteHeader } from '../lo/subrequest.js';
+import { callBelow } from '../common/call-below.js';
 
 /** Source headers never copied to the destination: Swift's list, plus what only describes a response. */
 const EXCLUDED = new Set([
@@ -80,7 +81,7 @@ export async function handleCopyPut(req: SwiftRequest, next: Handler, maxFileSiz
   const getHeaders: Record<string, string> = { ...req.headers, 'x-newest': 'true', 'content-length': '0' };
   delete getHeaders['transfer-encoding'];
   delete getHeaders['x-backend-storage-policy-index'];
-  const src = await callDown(next, subrequest(req, {
+  const src = await callBelow(next, subrequest(req, {
     method: 'GET', path: `/${p.version}/${srcAccount}/${srcContainer}/${srcObject}`,
     query: manifestGet ? withParam(req.rawQuery, 'format', 'raw') : req.rawQuery, headers: getHeaders, source: 'SSC',
   }));
@@ -148,7 +149,7 @@ export async function handleCopyPut(req: SwiftRequest, next: Handler, maxFileSiz
 
   let res: SwiftResponse;
   try {
-    res = await callDown(next, subrequest(req, { method: 'PUT', path: req.path, query, headers: sink, body, source: 'SSC' }));
+    res = await callBelow(next, subrequest(req, { method: 'PUT', path: req.path, query, headers: sink, body, source: 'SSC' }));
   } finally {
     // A PUT that failed before reading the source leaves it open.
     discardBody(body);

@@ -19,7 +19,8 @@ import type { Handler, ResponseBody, SwiftRequest } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { httpError } from '../../errors.js';
 import { isSuccess } from '../common/body.js';
-import { callDown, inheritHeaders, normalizeEtag, readBody, responseLength } from './subrequest.js';
+import { inheritHeaders, normalizeEtag, readBody, responseLength } from './subrequest.js';
+import { callBelow } from '../common/call-below.js';
 
 /** A segment is missing or no longer what the manifest says (Swift's SegmentError). */
 export class SegmentError extends Error {
@@ -110,7 +111,7 @@ async function* objectSegmentBytes(o: SegmentedOptions, seg: ObjectSegment): Asy
   const headers = inheritHeaders(o.req);
   if (ranged) headers['range'] = `bytes=${first}-${toEnd ? '' : String(seg.lastByte)}`;
   const sub = subrequest(o.req, { method: 'GET', path: seg.path, query: 'multipart-manifest=get', headers, source: o.source });
-  const res = await callDown(o.app, sub);
+  const res = await callBelow(o.app, sub);
 
   if (!isSuccess(res.status)) {
     const body = await shortBody(res.body);

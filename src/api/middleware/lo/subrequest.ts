@@ -1,15 +1,13 @@
 /**
- * How the large-object and copy middlewares talk to the pipeline below them (Swift's
- * make_subrequest + get_response): a subrequest always comes back as a SwiftResponse, even when a
- * handler below throws (handlers throw SwiftHttpError and store errors; catch_errors, far above us,
- * would otherwise be the first to see them and the middleware could not react to a 404).
+ * What the large-object and copy middlewares share when they talk to the pipeline below them
+ * (Swift's make_subrequest; the call itself is common/call-below.ts's callBelow, which turns a
+ * thrown Swift or store error into the response the middleware needs to react to).
  *
  * Also the internal (x-backend-*) headers the middlewares send down. The gatekeeper strips
  * x-backend-* from clients, so only middleware can set them.
  */
-import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
-import { encodePath } from '../../http.js';
-import { reasonPhrase, toSwiftError } from '../../errors.js';
+import type { SwiftRequest, SwiftResponse } from '../../http.js';
+import { reasonPhrase } from '../../errors.js';
 import { readSmallBody } from '../common/body.js';
 import { getParam } from '../../params.js';
 
@@ -60,32 +58,6 @@ export function unquoteHeader(raw: string): string {
     }
   }
   return Buffer.from(bytes).toString('utf8');
-}
-
-/** Call the handler below with a subrequest; a thrown Swift or store error becomes its response. */
-export async function callDown(app: Handler, req: SwiftRequest): Promise<SwiftResponse> {
-  try {
-    return await app(req);
-  } catch (err) {
-    const mapped = toSwiftError(err);
-    if (mapped) return mapped.toResponse();
-    throw err;
-  }
-}
-
-/** A copy of `req` with some headers replaced (undefined removes one); the body and context are shared. */
-export function withHeaders(req: SwiftRequest, changes: Record<string, string | undefined>): SwiftRequest {
-  const headers = { ...req.headers };
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === undefined) delete headers[k.toLowerCase()];
-    else headers[k.toLowerCase()] = v;
-  }
-  return { ...req, headers };
-}
-
-/** A copy of `req` addressing another (decoded) path, same context (Swift rewrites PATH_INFO in place). */
-export function withPath(req: SwiftRequest, method: string, path: string): SwiftRequest {
-  return { ...req, method, path, rawPath: encodePath(path), pathIsUtf8: !path.includes('\0') };
 }
 
 /** Swift's csv_append: add `value` to a comma-separated header value. */

@@ -14,7 +14,8 @@ import { subrequest } from '../../http.js';
 import { SwiftHttpError, httpError } from '../../errors.js';
 import { discardBody, isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { IGNORE_RANGE, callDown, inheritHeaders, isTrueValue, queryParam, statusLine, readBody } from '../lo/subrequest.js';
+import { IGNORE_RANGE, inheritHeaders, isTrueValue, queryParam, statusLine, readBody } from '../lo/subrequest.js';
+import { callBelow } from '../common/call-below.js';
 import { forEachBounded } from '../lo/pool.js';
 import { getResponseBody, outContentType, type ErrorList } from './bulk-body.js';
 import type { SloEnv } from './env.js';
@@ -107,7 +108,7 @@ async function run(req: SwiftRequest, env: SloEnv, format: string | undefined, v
 async function deleteOne(req: SwiftRequest, env: SloEnv, version: string, account: string, name: string,
                          versionId: string | undefined): Promise<SwiftResponse> {
   const headers = inheritHeaders(req);
-  const res = await callDown(env.next, subrequest(req, {
+  const res = await callBelow(env.next, subrequest(req, {
     method: 'DELETE', path: `/${version}/${account}/${name.replace(/^\/+/, '')}`, headers, source: 'SLO',
     ...(versionId !== undefined ? { query: `version-id=${pyQuote(versionId)}` } : {}),
   }));
@@ -156,7 +157,7 @@ async function manifestSegments(req: SwiftRequest, env: SloEnv, version: string,
   const versionId = queryParam(req, 'version-id');
   const query = versionId === undefined ? 'multipart-manifest=get' : `multipart-manifest=get&version-id=${pyQuote(versionId)}`;
   // Only the last byte of a non-manifest is worth reading; a manifest comes whole regardless.
-  const get = async (ranged: boolean): Promise<SwiftResponse> => callDown(env.next, subrequest(req, {
+  const get = async (ranged: boolean): Promise<SwiftResponse> => callBelow(env.next, subrequest(req, {
     method: 'GET', path, query, source: 'SLO',
     headers: inheritHeaders(req, ranged ? { range: 'bytes=-1', [IGNORE_RANGE]: 'x-static-large-object' } : {}),
   }));

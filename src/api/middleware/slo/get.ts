@@ -21,8 +21,9 @@ import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { conditionalStatus, parseHttpDate } from '../../controllers/object/conditional.js';
 import { discardBody, isSuccess } from '../common/body.js';
+import { callBelow, withHeaders } from '../common/call-below.js';
 import {
-  ETAG_IS_AT, IGNORE_RANGE, callDown, csvAppend, inheritHeaders, isTrueValue, queryParam, readBody, withHeaders,
+  ETAG_IS_AT, IGNORE_RANGE, csvAppend, inheritHeaders, isTrueValue, queryParam, readBody,
 } from '../lo/subrequest.js';
 import { segmentChunks, type Segment } from '../lo/segmented.js';
 import { rateLimited } from '../lo/ratelimit.js';
@@ -42,7 +43,7 @@ export async function handleGetOrHead(req: SwiftRequest, env: SloEnv, version: s
     [ETAG_IS_AT]: csvAppend(req.headers[ETAG_IS_AT], SYSMETA_SLO_ETAG),
     [IGNORE_RANGE]: csvAppend(req.headers[IGNORE_RANGE], 'x-static-large-object'),
   });
-  let res = await callDown(env.next, down);
+  let res = await callBelow(env.next, down);
   if (!isTrueValue(res.headers['x-static-large-object'])) return res;
   if (manifestGet) return manifestResponse(req, res);
 
@@ -63,11 +64,11 @@ export async function handleGetOrHead(req: SwiftRequest, env: SloEnv, version: s
   if (needsRefetch(req, res)) {
     discardBody(res.body);
     const headers = inheritHeaders(req);
-    res = await callDown(env.next, subrequest(req, { method: 'GET', path: req.path, query: req.rawQuery, headers, source: 'SLO' }));
+    res = await callBelow(env.next, subrequest(req, { method: 'GET', path: req.path, query: req.rawQuery, headers, source: 'SLO' }));
     if (!isTrueValue(res.headers['x-static-large-object'])) {
       // It stopped being a manifest meanwhile: serve whatever is there now, conditions and all.
       discardBody(res.body);
-      return callDown(env.next, down);
+      return callBelow(env.next, down);
     }
   }
   return largeObjectAnswer(req, env, version, account, res);

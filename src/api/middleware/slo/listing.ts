@@ -8,7 +8,8 @@
 import type { SwiftRequest } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { isSuccess } from '../common/body.js';
-import { callDown, inheritHeaders, readBody } from '../lo/subrequest.js';
+import { inheritHeaders, readBody } from '../lo/subrequest.js';
+import { callBelow } from '../common/call-below.js';
 import { ListingIterError, type Segment } from '../lo/segmented.js';
 import { annotate, type SloSegment } from './manifest.js';
 import type { SloEnv } from './env.js';
@@ -79,7 +80,7 @@ export class SegmentLister {
     if (!m) throw new ListingIterError(`while fetching ${this.req.path}, invalid submanifest path ${name}`);
     const path = `/${this.version}/${this.account}/${m[1]}/${m[2]}`;
     const headers = inheritHeaders(this.req);
-    const res = await callDown(this.env.next, subrequest(this.req, { method: 'GET', path, headers, source: 'SLO' }));
+    const res = await callBelow(this.env.next, subrequest(this.req, { method: 'GET', path, headers, source: 'SLO' }));
     let body: Buffer;
     try {
       body = await readBody(res, MAX_STORED_MANIFEST);

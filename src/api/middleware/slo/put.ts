@@ -25,7 +25,8 @@ import { rangesForLength } from '../../controllers/object/ranges.js';
 import { parseHttpDate } from '../../controllers/object/conditional.js';
 import { isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { callDown, inheritHeaders, isTrueValue, normalizeEtag, queryParam, responseLength, statusLine, readBody } from '../lo/subrequest.js';
+import { inheritHeaders, isTrueValue, normalizeEtag, queryParam, responseLength, statusLine, readBody } from '../lo/subrequest.js';
+import { callBelow } from '../common/call-below.js';
 import { mapBounded } from '../lo/pool.js';
 import { parseManifest, type ManifestEntry, type PathEntry } from './parse.js';
 import { OVERRIDE_ETAG, OVERRIDE_SIZE, SYSMETA_SLO_ETAG, SYSMETA_SLO_SIZE, sloEtag, type StoredSegment } from './manifest.js';
@@ -110,7 +111,7 @@ async function validateAndStore(req: SwiftRequest, env: SloEnv, version: string,
   headers[OVERRIDE_ETAG] = `${(val || manifestMd5) + rest}; slo_etag=${etag}`;
   headers[OVERRIDE_SIZE] = String(total);
 
-  const res = await callDown(env.next, { ...req, headers, body: Readable.from([json]) });
+  const res = await callBelow(env.next, { ...req, headers, body: Readable.from([json]) });
   if (isSuccess(res.status)) res.headers['etag'] = `"${etag}"`;
   return { kind: 'stored', res, sloEtag: etag };
 }
@@ -121,7 +122,7 @@ async function headSegment(req: SwiftRequest, env: SloEnv, version: string, acco
   const sub = subrequest(req, {
     method: 'HEAD', path: `/${version}/${account}/${path.replace(/^\/+/, '')}`, headers, source: 'SLO',
   });
-  const res = await callDown(env.self, sub);
+  const res = await callBelow(env.self, sub);
   if (res.body instanceof Readable) res.body.destroy();
   return res;
 }
