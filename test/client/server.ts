@@ -6,13 +6,15 @@
  * Clients missing: the tests are skipped with a message, except under CI=true, where they must fail
  * (a CI machine that silently skipped its client tests would prove nothing).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { stopChild } from '../../src/bench/target.js';
 import { DEFAULT_PIPELINE } from '../../src/config.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -36,7 +38,7 @@ export interface ChildServer {
  * pipeline and adds middleware options (e.g. slo, which the default pipeline lacks).
  */
 export async function startServer(over: { pipeline?: string[]; middleware?: Record<string, Record<string, unknown>> } = {}): Promise<ChildServer> {
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+  assert.ok(existsSync(join(ROOT, 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'cairn-client-'));
   const config = {
     storage: { root: join(dir, 'storage') },
@@ -90,18 +92,9 @@ async function waitForHealth(base: string): Promise<void> {
       const res = await fetch(`${base}/healthcheck`);
       if (res.status === 200) return;
     } catch { /* not up yet */ }
-    if (Date.now() > deadline) throw new Error(`${base}/healthcheck did not answer 200 in 30 s`);
+    assert.ok(Date.now() <= deadline, `${base}/healthcheck did not answer 200 in 30 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 // ------------------------------------------------------------------------------------------ clients

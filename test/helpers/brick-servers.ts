@@ -3,6 +3,7 @@
  * once it prints its `listening on URL` line. Needs dist/ (built by `npx tsc -p .`, which `npm test`
  * runs first); `ensureBuilt` rebuilds it when sources are newer.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -43,7 +44,7 @@ export function ensureBuilt(): void {
   if (built >= newestSource(path.join(ROOT, 'src'))) return;
   // Other engineers' files may not compile at every moment; tsc still emits, so only the output is checked.
   spawnSync('npx', ['tsc', '-p', ROOT], { cwd: ROOT, stdio: 'ignore' });
-  for (const f of outs) if (!existsSync(f)) throw new Error(`tsc did not produce ${f}`);
+  for (const f of outs) assert.ok(existsSync(f), `tsc did not produce ${f}`);
 }
 
 function waitExit(child: ChildProcess): Promise<void> {
