@@ -8,6 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import type { RequestContext } from './context.js';
+import { unquoteBytes } from './middleware/common/quote.js';
 
 export interface SwiftRequest {
   method: string;
@@ -45,24 +46,14 @@ export function emptyBody(): Readable { return Readable.from([]); }
 /** Parse a query string the way Swift (Python's parse_qs) does: '+' is a space, blank values kept. */
 export function parseQuery(raw: string): URLSearchParams { return new URLSearchParams(raw); }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Percent-decode a path into UTF-8; `ok` is false for invalid UTF-8 or a NUL. */
 export function decodePath(raw: string): { path: string; ok: boolean } {
   if (!raw.includes('%')) return { path: raw, ok: !raw.includes('\0') && !raw.includes('\ufffd') };
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x25 && i + 2 < raw.length + 0 && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else if (c < 0x80) {
-      bytes.push(c);
-    } else {
-      for (const b of Buffer.from(raw[i]!, 'utf8')) bytes.push(b);
-    }
-  }
-  const buf = Buffer.from(bytes);
+  const buf = unquoteBytes(raw);
   try {
-    const path = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    const path = strictUtf8.decode(buf);
     return { path, ok: !path.includes('\0') };
   } catch {
     return { path: buf.toString('utf8'), ok: false };

@@ -5,7 +5,7 @@
  */
 import { subrequest, type Handler, type SwiftRequest } from '../../http.js';
 import { discardBody } from '../common/body.js';
-import { pyQuote } from '../common/quote.js';
+import { pyQuote, unquoteBytes } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
 import { BulkAbort, formatResult, statusLine, type ResultDict } from './response.js';
 
@@ -21,18 +21,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Percent-decode a name as Swift does; undefined when the bytes are not valid UTF-8 (or contain NUL). */
 export function unquoteName(raw: Buffer): string | undefined {
-  const text = raw.toString('latin1').trim();
-  const bytes: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(text.charCodeAt(i));
-    }
-  }
+  const bytes = unquoteBytes(raw.toString('latin1').trim(), true);
   try {
-    const s = strictUtf8.decode(Buffer.from(bytes));
+    const s = strictUtf8.decode(bytes);
     return s.includes('\0') ? undefined : s;
   } catch {
     return undefined;

@@ -25,7 +25,7 @@ import { contentLength } from '../../constraints.js';
 import { hasParam, withParam } from '../../params.js';
 import { textResponse, discardBody, isSuccess } from '../common/body.js';
 import { isTrue } from '../common/options.js';
-import { pyQuote } from '../common/quote.js';
+import { pyQuote, pyUnquote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
 import { COPY_FROM, normalizeEtag, queryParam, unquoteHeader } from '../lo/subrequest.js';
 import { callBelow } from '../common/call-below.js';
@@ -65,7 +65,7 @@ function withoutParam(rawQuery: string, name: string): string {
   return rawQuery.split('&').filter((part) => {
     if (!part) return false;
     const eq = part.indexOf('=');
-    return decodeURIComponent((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' ')) !== name;
+    return pyUnquote((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' ')) !== name;
   }).join('&');
 }
 

@@ -9,6 +9,7 @@
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { reasonPhrase } from '../../errors.js';
 import { readSmallBody } from '../common/body.js';
+import { unquoteBytes } from '../common/quote.js';
 import { getParam } from '../../params.js';
 
 /**
@@ -48,16 +49,7 @@ export function inheritHeaders(req: SwiftRequest, extra: Record<string, string> 
  * read as UTF-8.
  */
 export function unquoteHeader(raw: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    if (raw[i] === '%' && /^[0-9a-fA-F]{2}$/.test(raw.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      bytes.push(raw.charCodeAt(i) & 0xff);
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
+  return unquoteBytes(raw, true).toString('utf8');
 }
 
 /** Swift's csv_append: add `value` to a comma-separated header value. */
