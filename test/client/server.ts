@@ -7,12 +7,13 @@
  * (a CI machine that silently skipped its client tests would prove nothing).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { stopChild } from '../../src/bench/target.js';
 import { DEFAULT_PIPELINE } from '../../src/config.js';
@@ -37,7 +38,9 @@ export interface ChildServer {
  * Start a server on a fresh 2×2 volume; resolves once /healthcheck is 200. `over` replaces the
  * pipeline and adds middleware options (e.g. slo, which the default pipeline lacks).
  */
-export async function startServer(over: { pipeline?: string[]; middleware?: Record<string, Record<string, unknown>> } = {}): Promise<ChildServer> {
+export interface ServerOptions { pipeline?: string[]; middleware?: Record<string, Record<string, unknown>> }
+
+export async function startServer(over: ServerOptions = {}): Promise<ChildServer> {
   assert.ok(existsSync(join(ROOT, 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` (npm test does)');
   const dir = mkdtempSync(join(tmpdir(), 'cairn-client-'));
   const config = {
@@ -97,7 +100,53 @@ async function waitForHealth(base: string): Promise<void> {
   }
 }
 
+/** What suiteServer gives a describe block; read it in hooks and tests, once beforeAll has run. */
+export interface SuiteServer { readonly server: ChildServer; readonly work: string }
+
+/**
+ * For a describe block: before its tests, a server (startServer(`over`)) and a scratch dir `work`
+ * named from `workPrefix`; after them, both gone. `client` is the client the suite drives (its path,
+ * and what to call it): missing, beforeAll fails with missingClient (the suite runs only under CI=true then).
+ */
+export function suiteServer(client: { path: string | undefined; what: string }, workPrefix: string, over: ServerOptions = {}): SuiteServer {
+  const ctx: { server?: ChildServer; work?: string } = {};
+  beforeAll(async () => {
+    if (!client.path) throw missingClient(client.what);
+    ctx.server = await startServer(over);
+    ctx.work = mkdtempSync(join(tmpdir(), workPrefix));
+  }, 60_000);
+  afterAll(async () => {
+    await ctx.server?.stop();
+    if (ctx.work) rmSync(ctx.work, { recursive: true, force: true });
+  });
+  return {
+    get server() { assert.ok(ctx.server, 'suiteServer: no server (beforeAll has not run or failed)'); return ctx.server; },
+    get work() { assert.ok(ctx.work, 'suiteServer: no work dir (beforeAll has not run or failed)'); return ctx.work; },
+  };
+}
+
 // ------------------------------------------------------------------------------------------ clients
+
+/** A clean environment for the `swift` CLI: none of the caller's OS_ or ST_ settings, UTF-8 I/O. */
+export function cliEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(OS|ST)_/.test(k)) env[k] = v;
+  return { ...env, PYTHONIOENCODING: 'utf-8', LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' };
+}
+
+/**
+ * Run `swift -A … -U USER -K KEY args` (the CLI at `swift`) in `cwd` against `server`; resolves with
+ * stdout, rejects with its stderr and the tail of the server's output.
+ */
+export function runSwift(swift: string, server: ChildServer, cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolveOut, reject) => {
+    execFile(swift, ['-A', server.authUrl, '-U', USER, '-K', KEY, ...args],
+      { cwd, env: cliEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`swift ${args.join(' ')} failed (${err.code ?? err.signal}):\n${stderr}${stdout}\n--- server ---\n${server.output().slice(-4000)}`));
+        else resolveOut(stdout);
+      });
+  });
+}
 
 function onPath(name: string): string | undefined {
   for (const d of (process.env.PATH ?? '').split(delimiter)) {

@@ -5,11 +5,10 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findClients, KEY, missingClient, shouldSkip, startServer, USER, type ChildServer } from './server.js';
+import { describe, expect, it } from 'vitest';
+import { findClients, KEY, shouldSkip, suiteServer, USER } from './server.js';
 
 const clients = findClients();
 const skip = shouldSkip(clients.python !== undefined, 'python-swiftclient (python3 -c "import swiftclient")');
@@ -26,32 +25,20 @@ def out(v): print(json.dumps(v))
 `;
 
 describe.skipIf(skip)('python-swiftclient against cairn serve', () => {
-  let server: ChildServer;
-  let work: string;
+  const suite = suiteServer({ path: clients.python, what: 'python-swiftclient' }, 'cairn-swiftclient-');
 
   /** Run a script; resolves with its JSON output (the last line of stdout). */
   const py = <T = unknown>(script: string, env: Record<string, string> = {}): Promise<T> => new Promise((resolve, reject) => {
     execFile(clients.python!, ['-c', PRELUDE + script], {
-      cwd: work,
-      env: { ...process.env, AUTH_URL: server.authUrl, ST_USER_: USER, ST_KEY_: KEY, PYTHONIOENCODING: 'utf-8', ...env },
+      cwd: suite.work,
+      env: { ...process.env, AUTH_URL: suite.server.authUrl, ST_USER_: USER, ST_KEY_: KEY, PYTHONIOENCODING: 'utf-8', ...env },
       maxBuffer: 16 * 1024 * 1024,
       timeout: 120_000,
     }, (err, stdout, stderr) => {
-      if (err) { reject(new Error(`python failed (${err.code ?? err.signal}):\n${stderr}${stdout}\n--- server ---\n${server.output().slice(-4000)}`)); return; }
+      if (err) { reject(new Error(`python failed (${err.code ?? err.signal}):\n${stderr}${stdout}\n--- server ---\n${suite.server.output().slice(-4000)}`)); return; }
       const last = stdout.trim().split('\n').pop() ?? '';
       resolve((last ? JSON.parse(last) : undefined) as T);
     });
-  });
-
-  beforeAll(async () => {
-    if (!clients.python) throw missingClient('python-swiftclient');
-    server = await startServer();
-    work = mkdtempSync(join(tmpdir(), 'cairn-swiftclient-'));
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('stats the account (head_account)', async () => {
@@ -83,10 +70,10 @@ out({'etag': etag, 'body': body.decode(), 'type': h['content-type']})
   });
 
   it('uploads a directory tree with SwiftService and lists it with prefix and delimiter', async () => {
-    mkdirSync(join(work, 'tree/sub/deep'), { recursive: true });
-    writeFileSync(join(work, 'tree/a.txt'), 'a');
-    writeFileSync(join(work, 'tree/sub/b.txt'), 'b');
-    writeFileSync(join(work, 'tree/sub/deep/c.txt'), 'c');
+    mkdirSync(join(suite.work, 'tree/sub/deep'), { recursive: true });
+    writeFileSync(join(suite.work, 'tree/a.txt'), 'a');
+    writeFileSync(join(suite.work, 'tree/sub/b.txt'), 'b');
+    writeFileSync(join(suite.work, 'tree/sub/deep/c.txt'), 'c');
     const r = await py<{ failed: string[]; all: string[]; top: string[]; sub: string[] }>(`
 from swiftclient.service import SwiftService, SwiftUploadObject
 opts = {'auth': os.environ['AUTH_URL'], 'user': os.environ['ST_USER_'], 'key': os.environ['ST_KEY_'], 'auth_version': '1.0'}
@@ -107,7 +94,7 @@ out({'failed': failed,
 
   it('streams a 50 MB file up and down with matching MD5s', async () => {
     const big = randomBytes(50 * 1024 * 1024);
-    writeFileSync(join(work, 'big.bin'), big);
+    writeFileSync(join(suite.work, 'big.bin'), big);
     const r = await py<{ put: string; get: string; length: string }>(`
 with open('big.bin', 'rb') as f:
     etag = conn.put_object('pc', 'big.bin', contents=f, content_length=os.path.getsize('big.bin'), chunk_size=65536)
