@@ -10,7 +10,8 @@
 import type { Constraints } from './constraints.js';
 import { httpError } from './errors.js';
 import type { SwiftRequest } from './http.js';
-import { getParam, trueValue } from './params.js';
+import { getParam } from './params.js';
+import { isTrue } from './middleware/common/options.js';
 import { pyDumps } from './pyjson.js';
 import { toIsoListing } from '../storage/timestamp.js';
 import { isSubdir, type ContainerListEntry, type ObjectListEntry, type SubdirEntry } from '../storage/store.js';
@@ -63,7 +64,7 @@ export function accountListingParams(req: SwiftRequest, c: Constraints): Listing
 }
 
 function build(p: Record<string, string | undefined>, limit: number, withPath: boolean): ListingParams {
-  const out: ListingParams = { limit, reverse: trueValue(p.reverse) };
+  const out: ListingParams = { limit, reverse: isTrue(p.reverse) };
   if (p.marker) out.marker = p.marker;
   if (p.end_marker) out.endMarker = p.end_marker;
   if (p.prefix) out.prefix = p.prefix;

@@ -7,6 +7,7 @@
  */
 import { httpError } from './errors.js';
 import type { SwiftRequest } from './http.js';
+import { unquoteBytes } from './middleware/common/quote.js';
 
 const fatal = new TextDecoder('utf-8', { fatal: true });
 
@@ -15,20 +16,9 @@ interface RawParam { name: string; value: string | undefined }
 
 const cache = new WeakMap<SwiftRequest, Map<string, RawParam>>();
 
+/** A query component's bytes: '+' is a space, %XX decoded (parse_qsl's unquote_plus). */
 function percentDecode(s: string): Buffer {
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2b) { bytes.push(0x20); continue; }
-    if (c === 0x25 && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-      continue;
-    }
-    if (c < 0x80) bytes.push(c);
-    else for (const b of Buffer.from(s[i]!, 'utf8')) bytes.push(b);
-  }
-  return Buffer.from(bytes);
+  return unquoteBytes(s.includes('+') ? s.replace(/\+/g, ' ') : s);
 }
 
 function decodeUtf8(buf: Buffer): string | undefined {
@@ -76,20 +66,20 @@ export function getParam(req: SwiftRequest, name: string): string | undefined {
   return p.value;
 }
 
-/** Rebuild a query string with `name` set to `value` (others kept verbatim), as swob's params setter. */
-export function withParam(rawQuery: string, name: string, value: string): string {
-  const parts = rawQuery ? rawQuery.split('&').filter((part) => {
-    if (!part) return false;
-    const eq = part.indexOf('=');
-    const rawName = eq < 0 ? part : part.slice(0, eq);
-    return decodeUtf8(percentDecode(rawName)) !== name;
-  }) : [];
-  parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
-  return parts.join('&');
+/** A raw `name=value` part's decoded name (undefined when not valid UTF-8). */
+function partName(part: string): string | undefined {
+  const eq = part.indexOf('=');
+  return decodeUtf8(percentDecode(eq < 0 ? part : part.slice(0, eq)));
 }
 
-/** Swift's config_true_value: 'true', '1', 'yes', 'on', 't', 'y' (any case). */
-export function trueValue(v: string | undefined | boolean): boolean {
-  if (typeof v === 'boolean') return v;
-  return v !== undefined && ['true', '1', 'yes', 'on', 't', 'y'].includes(v.trim().toLowerCase());
+/** Rebuild a query string without `name` (others kept verbatim), as deleting from swob's params does. */
+export function withoutParam(rawQuery: string, name: string): string {
+  return rawQuery.split('&').filter((part) => part && partName(part) !== name).join('&');
+}
+
+/** Rebuild a query string with `name` set to `value` (others kept verbatim), as swob's params setter. */
+export function withParam(rawQuery: string, name: string, value: string): string {
+  const rest = withoutParam(rawQuery, name);
+  const set = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  return rest ? `${rest}&${set}` : set;
 }

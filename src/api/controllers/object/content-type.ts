@@ -12,6 +12,7 @@
  */
 import mime from 'mime-types';
 import { pythonTypeFor } from './python-mimetypes.js';
+import { isTrue } from '../../middleware/common/options.js';
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
@@ -42,11 +43,6 @@ export function guessContentType(name: string): string | undefined {
   if (python) return python;
   const t = mime.lookup(ext);
   return t === false ? undefined : t;
-}
-
-/** Swift's config_true_value. */
-export function isTrue(value: string | undefined): boolean {
-  return value !== undefined && ['true', '1', 'yes', 'on', 't', 'y'].includes(value.trim().toLowerCase());
 }
 
 /**

@@ -22,10 +22,10 @@ import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
 import { emptyBody, subrequest } from '../../http.js';
 import { errorResponse, httpError } from '../../errors.js';
 import { contentLength } from '../../constraints.js';
-import { hasParam, withParam } from '../../params.js';
+import { hasParam, withParam, withoutParam } from '../../params.js';
 import { textResponse, discardBody, isSuccess } from '../common/body.js';
 import { isTrue } from '../common/options.js';
-import { pyQuote, pyUnquote } from '../common/quote.js';
+import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
 import { COPY_FROM, normalizeEtag, queryParam, unquoteHeader } from '../lo/subrequest.js';
 import { callBelow } from '../common/call-below.js';
@@ -59,15 +59,6 @@ function isObjectMeta(k: string): boolean {
 }
 
 function isSysmeta(k: string): boolean { return k.startsWith('x-object-sysmeta-') && k.length > 17; }
-
-/** Remove a parameter from a raw query string (swob's params setter without it). */
-function withoutParam(rawQuery: string, name: string): string {
-  return rawQuery.split('&').filter((part) => {
-    if (!part) return false;
-    const eq = part.indexOf('=');
-    return pyUnquote((eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' ')) !== name;
-  }).join('&');
-}
 
 export async function handleCopyPut(req: SwiftRequest, next: Handler, maxFileSize: number): Promise<SwiftResponse> {
   if (contentLength(req)) return textResponse(400, 'Copy requests require a zero byte body');

@@ -62,11 +62,6 @@ export function statusLine(status: number): string {
   return `${status} ${reasonPhrase(status)}`;
 }
 
-/** Swift's config_true_value for header values. */
-export function isTrueValue(v: string | undefined): boolean {
-  return v !== undefined && ['true', '1', 'yes', 'on', 't', 'y'].includes(v.trim().toLowerCase());
-}
-
 /** swob.normalize_etag: strip one pair of surrounding double quotes. */
 export function normalizeEtag(tag: string | undefined): string | undefined {
   if (tag && tag.length > 1 && tag.startsWith('"') && tag.endsWith('"')) return tag.slice(1, -1);

@@ -7,7 +7,8 @@
  */
 import type { Handler, SwiftRequest, SwiftResponse } from '../../http.js';
 import { subrequest } from '../../http.js';
-import { getParam, parseParams, trueValue } from '../../params.js';
+import { getParam, parseParams } from '../../params.js';
+import { isTrue } from '../common/options.js';
 import { pyDumps } from '../../pyjson.js';
 import { compareNames, LISTING_LIMIT } from '../../../storage/store.js';
 import { httpError } from '../../errors.js';
@@ -65,7 +66,7 @@ export async function listContainers(req: SwiftRequest, next: Handler, account: 
   // Orphaned hidden containers (their container is gone) are shown so they can be cleaned up.
   for (const [name, item] of hidden) items.push({ ...item, name, count: 0 });
   const key = (i: Item): string => String('subdir' in i ? i.subdir : i.name);
-  const reverse = trueValue(getParam(req, 'reverse') ?? 'no');
+  const reverse = isTrue(getParam(req, 'reverse') ?? 'no');
   items.sort((a, b) => (reverse ? compareNames(key(b), key(a)) : compareNames(key(a), key(b))));
   const body = pyDumps(items.slice(0, limitOf(req)));
   return { ...res, headers: { ...res.headers, 'content-length': String(Buffer.byteLength(body)) }, body };

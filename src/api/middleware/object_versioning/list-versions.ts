@@ -13,7 +13,8 @@ import { httpError } from '../../errors.js';
 import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from '../../http.js';
 import { getContainerInfo } from '../../info-cache.js';
 import { bestMatch } from '../../listing.js';
-import { getParam, trueValue } from '../../params.js';
+import { getParam } from '../../params.js';
+import { isTrue } from '../common/options.js';
 import type { AppDeps } from '../../pipeline.js';
 import { pyDumps } from '../../pyjson.js';
 import { compareNames, LISTING_LIMIT } from '../../../storage/store.js';
@@ -88,7 +89,7 @@ export async function listVersions(req: SwiftRequest, next: Handler, deps: AppDe
   const marker = versionsMarker(req);
   const delimiter = getParam(req, 'delimiter') ?? '';
   if ([...delimiter].some((c) => '0123456789.\x00'.includes(c))) throw httpError(400, 'invalid delimiter param');
-  const reverse = trueValue(getParam(req, 'reverse') ?? 'no');
+  const reverse = isTrue(getParam(req, 'reverse') ?? 'no');
   const limit = limitOf(req);
 
   const nullListing: Item[] = [];

@@ -14,7 +14,8 @@ import { subrequest } from '../../http.js';
 import { SwiftHttpError, httpError } from '../../errors.js';
 import { discardBody, isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { IGNORE_RANGE, inheritHeaders, isTrueValue, queryParam, statusLine, readBody } from '../lo/subrequest.js';
+import { IGNORE_RANGE, inheritHeaders, queryParam, statusLine, readBody } from '../lo/subrequest.js';
+import { isTrue } from '../common/options.js';
 import { callBelow } from '../common/call-below.js';
 import { forEachBounded } from '../lo/pool.js';
 import { getResponseBody, outContentType, type ErrorList } from './bulk-body.js';
@@ -163,13 +164,13 @@ async function manifestSegments(req: SwiftRequest, env: SloEnv, version: string,
   }));
   let res = await get(true);
   let body = isSuccess(res.status) ? await readBody(res, MAX_STORED_MANIFEST) : undefined;
-  if (body !== undefined && isTrueValue(res.headers['x-static-large-object']) && body.length === 1) {
+  if (body !== undefined && isTrue(res.headers['x-static-large-object']) && body.length === 1) {
     // A backend that ignored X-Backend-Ignore-Range-If-Metadata-Present: read it whole.
     res = await get(false);
     body = isSuccess(res.status) ? await readBody(res, MAX_STORED_MANIFEST) : undefined;
   }
   if (body !== undefined) {
-    if (!isTrueValue(res.headers['x-static-large-object'])) throw httpError(400, 'Not an SLO manifest');
+    if (!isTrue(res.headers['x-static-large-object'])) throw httpError(400, 'Not an SLO manifest');
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
@@ -179,7 +180,7 @@ async function manifestSegments(req: SwiftRequest, env: SloEnv, version: string,
     if (!Array.isArray(parsed)) throw httpError(500, 'Unable to load SLO manifest');
     return parsed.map((e: Record<string, unknown>) => ({
       name: typeof e['name'] === 'string' ? e['name'] : '',
-      subSlo: isTrueValue(String(e['sub_slo'] ?? '')),
+      subSlo: isTrue(String(e['sub_slo'] ?? '')),
       ...('data' in e ? { data: true } : {}),
     }));
   }

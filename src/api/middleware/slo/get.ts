@@ -21,9 +21,10 @@ import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { conditionalStatus, parseHttpDate } from '../../controllers/object/conditional.js';
 import { discardBody, isSuccess } from '../common/body.js';
+import { isTrue } from '../common/options.js';
 import { callBelow, withHeaders } from '../common/call-below.js';
 import {
-  ETAG_IS_AT, IGNORE_RANGE, csvAppend, inheritHeaders, isTrueValue, queryParam, readBody,
+  ETAG_IS_AT, IGNORE_RANGE, csvAppend, inheritHeaders, queryParam, readBody,
 } from '../lo/subrequest.js';
 import { segmentChunks, type Segment } from '../lo/segmented.js';
 import { rateLimited } from '../lo/ratelimit.js';
@@ -44,7 +45,7 @@ export async function handleGetOrHead(req: SwiftRequest, env: SloEnv, version: s
     [IGNORE_RANGE]: csvAppend(req.headers[IGNORE_RANGE], 'x-static-large-object'),
   });
   let res = await callBelow(env.next, down);
-  if (!isTrueValue(res.headers['x-static-large-object'])) return res;
+  if (!isTrue(res.headers['x-static-large-object'])) return res;
   if (manifestGet) return manifestResponse(req, res);
 
   const etag = res.headers[SYSMETA_SLO_ETAG];
@@ -65,7 +66,7 @@ export async function handleGetOrHead(req: SwiftRequest, env: SloEnv, version: s
     discardBody(res.body);
     const headers = inheritHeaders(req);
     res = await callBelow(env.next, subrequest(req, { method: 'GET', path: req.path, query: req.rawQuery, headers, source: 'SLO' }));
-    if (!isTrueValue(res.headers['x-static-large-object'])) {
+    if (!isTrue(res.headers['x-static-large-object'])) {
       // It stopped being a manifest meanwhile: serve whatever is there now, conditions and all.
       discardBody(res.body);
       return callBelow(env.next, down);

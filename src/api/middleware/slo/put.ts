@@ -25,7 +25,8 @@ import { rangesForLength } from '../../controllers/object/ranges.js';
 import { parseHttpDate } from '../../controllers/object/conditional.js';
 import { isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
-import { inheritHeaders, isTrueValue, normalizeEtag, queryParam, responseLength, statusLine, readBody } from '../lo/subrequest.js';
+import { inheritHeaders, normalizeEtag, queryParam, responseLength, statusLine, readBody } from '../lo/subrequest.js';
+import { isTrue } from '../common/options.js';
 import { callBelow } from '../common/call-below.js';
 import { mapBounded } from '../lo/pool.js';
 import { parseManifest, type ManifestEntry, type PathEntry } from './parse.js';
@@ -55,7 +56,7 @@ export async function handleManifestPut(req: SwiftRequest, env: SloEnv, version:
   }
   const format = outContentType(req.headers['accept'], 'text/plain') ?? 'text/plain';
 
-  if (!isTrueValue(queryParam(req, 'heartbeat'))) {
+  if (!isTrue(queryParam(req, 'heartbeat'))) {
     const outcome = await validateAndStore(req, env, version, account, entries);
     if (outcome.kind === 'problems') {
       const body = getResponseBody(format, {}, outcome.problems, 'upload');
@@ -160,7 +161,7 @@ function checkEntry(entry: PathEntry, head: SwiftResponse, allowEmpty: boolean,
     last_modified: listingTime(head.headers['last-modified']),
   };
   if (range !== undefined) seg.range = range;
-  if (isTrueValue(head.headers['x-static-large-object'])) seg.sub_slo = true;
+  if (isTrue(head.headers['x-static-large-object'])) seg.sub_slo = true;
   return { length, seg };
 }
 
