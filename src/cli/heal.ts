@@ -14,7 +14,7 @@
  * run at the same time). Registration is light (commander only); storage modules load when a command runs.
  */
 import type { Command } from 'commander';
-import { print, runAdmin } from './admin-run.js';
+import { commonOptions, countArg, print, printReport, runAdmin, secondsArg } from './admin-run.js';
 
 export interface HealCliOptions {
   config?: string;
@@ -28,42 +28,22 @@ export interface HealCliOptions {
   grace?: number;
 }
 
-function common(c: Command): Command {
-  return c.option('-c, --config <file>', 'config file (YAML; default $CAIRN_CONFIG or the embedded default)')
-    .option('--volume <id>', 'which volume (a storage policy\'s); default: the config\'s volume')
-    .option('--json', 'print machine-readable JSON');
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error('must be a number of seconds');
-  return n;
-}
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value)) throw new Error('must be a non-negative integer');
-  return n;
-}
-
 export function registerHeal(program: Command): void {
   const cmd = program.command('heal').description('self-heal of the replica sets: pending heals, full crawl, split-brain');
-  common(cmd.command('info').description('per brick: up or down, pending and dirty heal marks, first entries'))
-    .option('--entries <n>', 'entries listed per brick (default 10)', count)
+  commonOptions(cmd.command('info').description('per brick: up or down, pending and dirty heal marks, first entries'))
+    .option('--entries <n>', 'entries listed per brick (default 10)', countArg)
     .action((o: HealCliOptions) => runAdmin(async () => {
       const { healInfo } = await import('./heal-run.js');
       print(await healInfo(o));
     }));
-  common(cmd.command('full').description('run a full heal crawl now (progress bar, then a summary)'))
+  commonOptions(cmd.command('full').description('run a full heal crawl now (progress bar, then a summary)'))
     .option('-q, --quiet', 'no progress output')
-    .option('--grace <seconds>', 'leave differences younger than this to the writes still making them (default 5)', seconds)
+    .option('--grace <seconds>', 'leave differences younger than this to the writes still making them (default 5)', secondsArg)
     .action((o: HealCliOptions) => runAdmin(async () => {
       const { healFull } = await import('./heal-run.js');
-      const { text, ok } = await healFull(o);
-      print(text);
-      if (!ok) process.exitCode = 1;
+      printReport(await healFull(o));
     }));
-  common(cmd.command('split-brain').description('list objects in split-brain (same timestamp, different content)'))
+  commonOptions(cmd.command('split-brain').description('list objects in split-brain (same timestamp, different content)'))
     .option('--crawl', 'look at every object (a dry-run full crawl), not only those with heal marks')
     .action((o: HealCliOptions) => runAdmin(async () => {
       const { healSplitBrain } = await import('./heal-run.js');

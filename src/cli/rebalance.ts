@@ -8,10 +8,10 @@
  *
  * Registration is light (commander only); the storage modules load when a command runs.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { RebalanceState } from '../storage/volume-file.js';
 import type { AdminContext, AdminOptions } from './admin-context.js';
-import { print, runAdmin } from './admin-run.js';
+import { commonOptions, positiveIntArg, print, runAdmin, secondsArg } from './admin-run.js';
 
 export interface RebalanceCliOptions extends AdminOptions {
   parallelism?: number;
@@ -20,31 +20,12 @@ export interface RebalanceCliOptions extends AdminOptions {
   grace?: number;
 }
 
-function count(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number of seconds');
-  return n;
-}
-
-/** The options every rebalance and volume verb takes. */
-export function commonOptions(c: Command): Command {
-  return c.option('-c, --config <file>', 'config file (YAML; default $CAIRN_CONFIG or the embedded default)')
-    .option('--volume <id>', 'which volume (a storage policy\'s); default: the config\'s volume')
-    .option('--json', 'print machine-readable JSON');
-}
-
 export function registerRebalance(program: Command): void {
   const cmd = program.command('rebalance')
     .description('move objects to the replica sets the current layout hashes them to (after add-brick or remove-brick)');
   commonOptions(cmd.command('start').description('run (or resume) the pending rebalance in the foreground, with a progress bar'))
-    .option('-p, --parallelism <n>', 'objects moved at once (default 2, GlusterFS rebal-throttle normal)', count)
-    .option('--grace <seconds>', 'wait this long after the layout change so every gateway has it (default 3)', seconds)
+    .option('-p, --parallelism <n>', 'objects moved at once (default 2, GlusterFS rebal-throttle normal)', positiveIntArg)
+    .option('--grace <seconds>', 'wait this long after the layout change so every gateway has it (default 3)', secondsArg)
     .option('-q, --quiet', 'no progress output')
     .action((o: RebalanceCliOptions) => runAdmin(async () => {
       const { adminContext } = await import('./admin-context.js');

@@ -7,21 +7,15 @@
  * Bricks are named as in the config: a path (relative ones resolve against storage.root), or
  * `http://host:port/NAME` for a brick server.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { InvalidArgument } from '../storage/errors.js';
 import type { VolumeDefinition } from '../storage/volume-file.js';
 import type { AdminContext, AdminOptions } from './admin-context.js';
-import { print, runAdmin } from './admin-run.js';
-import { commonOptions, foregroundRebalance, type RebalanceCliOptions } from './rebalance.js';
+import { commonOptions, positiveIntArg, print, runAdmin } from './admin-run.js';
+import { foregroundRebalance, type RebalanceCliOptions } from './rebalance.js';
 
 /** The command bodies' shared helpers, loaded when a command runs. */
 const ctxModule = (): Promise<typeof import('./admin-context.js')> => import('./admin-context.js');
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 function describeSets(def: VolumeDefinition): string {
   return def.sets.map((s, i) => `  set ${i}${s.state ? ` (${s.state})` : ''}: ${s.bricks.join('  ')}`).join('\n');
@@ -30,7 +24,7 @@ function describeSets(def: VolumeDefinition): string {
 export function registerVolumeAdmin(volume: Command): void {
   commonOptions(volume.command('create').description('write the volume file (default: the config\'s bricks and replica count)'))
     .argument('[bricks...]', 'bricks, in replica-set order (default: volume.bricks of the config)')
-    .option('-r, --replica <n>', 'bricks per replica set (default: volume.replica of the config)', count)
+    .option('-r, --replica <n>', 'bricks per replica set (default: volume.replica of the config)', positiveIntArg)
     .action((bricks: string[], o: AdminOptions & { replica?: number }) => runAdmin(async () => {
       const { adminContext, brickSpecs, createDefinition } = await ctxModule();
       const ctx = adminContext(o);
@@ -43,7 +37,7 @@ export function registerVolumeAdmin(volume: Command): void {
 
   commonOptions(volume.command('add-brick').description('add whole replica sets; new writes use them at once, `cairn rebalance start` moves existing objects'))
     .argument('<bricks...>', 'new bricks, a multiple of the replica count, in set order')
-    .option('--weight <chunks>', 'weight of each new set in 1 MiB chunks (default: its smallest brick\'s capacity)', count)
+    .option('--weight <chunks>', 'weight of each new set in 1 MiB chunks (default: its smallest brick\'s capacity)', positiveIntArg)
     .option('--force', 'accept bricks that already hold objects')
     .action((bricks: string[], o: AdminOptions & { weight?: number; force?: boolean }) => runAdmin(async () => {
       const { adminContext, brickSpecs, definition } = await ctxModule();
@@ -71,7 +65,7 @@ export function registerVolumeAdmin(volume: Command): void {
   const remove = volume.command('remove-brick').description('drain a replica set and remove it (start | status | commit)');
   commonOptions(remove.command('start').description('give the set no range (new layout commit) and move everything off it, in the foreground'))
     .argument('<bricks...>', 'the bricks of one whole replica set')
-    .option('-p, --parallelism <n>', 'objects moved at once (default 2)', count)
+    .option('-p, --parallelism <n>', 'objects moved at once (default 2)', positiveIntArg)
     .option('--no-wait', 'only change the layout; run `cairn rebalance start` later')
     .option('-q, --quiet', 'no progress output')
     .action((bricks: string[], o: RebalanceCliOptions & { wait: boolean }) => runAdmin(async () => {

@@ -8,25 +8,17 @@
  * - info: the volume's definition: id, type, sets x replica, quorum, bricks by set, layout, options.
  */
 import type { Command } from 'commander';
-import { print, runAdmin } from './admin-run.js';
+import { commonOptions, print, printReport, runAdmin } from './admin-run.js';
 
 export interface VolumeStatusOptions { config?: string; volume?: string; json?: boolean }
 
-function common(c: Command): Command {
-  return c.option('-c, --config <file>', 'config file (YAML; default $CAIRN_CONFIG or the embedded default)')
-    .option('--volume <id>', 'which volume (a storage policy\'s); default: the config\'s volume')
-    .option('--json', 'print machine-readable JSON');
-}
-
 export function registerVolumeStatus(volume: Command): void {
-  common(volume.command('status').description('per brick: online, free space, objects, pending heals (which brick is out, and why)'))
+  commonOptions(volume.command('status').description('per brick: online, free space, objects, pending heals (which brick is out, and why)'))
     .action((o: VolumeStatusOptions) => runAdmin(async () => {
       const { volumeStatus } = await import('./volume-report.js');
-      const { text, ok } = await volumeStatus(o);
-      print(text);
-      if (!ok) process.exitCode = 1;
+      printReport(await volumeStatus(o));
     }));
-  common(volume.command('info').description('the volume\'s definition: type, replica sets, bricks, layout, options'))
+  commonOptions(volume.command('info').description('the volume\'s definition: type, replica sets, bricks, layout, options'))
     .action((o: VolumeStatusOptions) => runAdmin(async () => {
       const { volumeInfo } = await import('./volume-report.js');
       print(await volumeInfo(o));
