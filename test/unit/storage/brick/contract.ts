@@ -78,6 +78,26 @@ export function brickContract(name: string, makeBrick: () => Promise<Brick>, opt
         h.close();
       });
 
+      it('a read stream destroyed early leaves the handle readable (small and large objects)', async () => {
+        for (const [i, body] of [bytes(1000, 3), bytes(3 * 1024 * 1024 + 17, 4)].entries()) {
+          const r = ref(`early-${i}`);
+          const rec = await put(brick, r, ts(1), body);
+          const h = await brick.openData(rec);
+          try {
+            const first = h.read();
+            const closed = new Promise((resolve) => first.once('close', resolve));
+            first.once('error', () => undefined);
+            first.once('data', () => first.destroy());
+            await closed;
+            expect((await readAll(h.read())).equals(body)).toBe(true);
+            const range = { start: 5, end: body.length - 2 };
+            expect((await readAll(h.read(range))).equals(body.subarray(range.start, range.end + 1))).toBe(true);
+          } finally {
+            h.close();
+          }
+        }
+      });
+
       it('the writer names the deterministic data file, the same on every brick', async () => {
         const w = await brick.createWriter(o, ts(3));
         expect(w.dataFile).toBe(dataFileName(o, ts(3)));
