@@ -3,8 +3,9 @@
  * small-object PUT/GET operations per second, straight against a Volume of LocalBricks.
  */
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { byteCounter, socketLikeBody } from './payload.js';
 import { RssMeter } from './rss.js';
 import { now } from '../storage/timestamp.js';
 import { openVolume } from '../storage/volume.js';
@@ -13,24 +14,6 @@ const ACCOUNT = 'AUTH_bench';
 const CONTAINER = 'io';
 
 export interface LargePutResult { bytes: number; seconds: number; mibPerSecond: number; rssBaseline: number; rssPeak: number; rssGrowth: number; exact: boolean }
-
-/** `bytes` of a repeating pattern in fresh 64 KiB chunks, as a socket would deliver them. */
-function generated(bytes: number): Readable {
-  const pattern = Buffer.alloc(65536);
-  for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 31) & 0xff;
-  let left = bytes;
-  return new Readable({
-    highWaterMark: 65536,
-    read() {
-      if (left <= 0) { this.push(null); return; }
-      const n = Math.min(left, pattern.length);
-      const chunk = Buffer.allocUnsafe(n);
-      pattern.copy(chunk, 0, 0, n);
-      left -= n;
-      this.push(chunk);
-    },
-  });
-}
 
 /** (b) One PUT of `bytes` through a 1x2 LocalBrick set (fsync on), then read back once. */
 export async function largePutBench(dir: string, bytes: number): Promise<LargePutResult> {
@@ -41,17 +24,17 @@ export async function largePutBench(dir: string, bytes: number): Promise<LargePu
     const rssBaseline = process.memoryUsage.rss();
     meter.start();
     const t = process.hrtime.bigint();
-    const info = await volume.putObject({ account: ACCOUNT, container: CONTAINER, object: 'large' }, generated(bytes),
+    const info = await volume.putObject({ account: ACCOUNT, container: CONTAINER, object: 'large' }, socketLikeBody(bytes),
       { timestamp: now(), contentType: 'application/octet-stream', contentLength: bytes });
     const seconds = Number(process.hrtime.bigint() - t) / 1e9;
     const peak = meter.stop();
     if (info.size !== bytes) throw new Error(`stored ${info.size} bytes, sent ${bytes}`);
     // Read it back once (to a sink) so a broken large-file path cannot go unnoticed.
     const reader = await volume.getObject({ account: ACCOUNT, container: CONTAINER, object: 'large' });
-    let seen = 0;
-    await pipeline(reader.read(), new Writable({ write(chunk: Buffer, _e, cb) { seen += chunk.length; cb(); } }));
+    const sink = byteCounter();
+    await pipeline(reader.read(), sink);
     reader.close();
-    if (seen !== bytes) throw new Error(`read back ${seen} bytes of ${bytes}`);
+    if (sink.bytes !== bytes) throw new Error(`read back ${sink.bytes} bytes of ${bytes}`);
     const rssPeak = peak?.peak ?? process.memoryUsage.rss();
     return {
       bytes, seconds, mibPerSecond: bytes / 1048576 / seconds, rssBaseline, rssPeak,
@@ -80,10 +63,10 @@ export async function smallOpsBench(dir: string, sets: number, replica: number, 
     });
     const getSeconds = await inParallel(objects, concurrency, async (i) => {
       const reader = await volume.getObject({ account: ACCOUNT, container: CONTAINER, object: name(i) });
-      let n = 0;
-      await pipeline(reader.read(), new Writable({ write(chunk: Buffer, _e, cb) { n += chunk.length; cb(); } }));
+      const sink = byteCounter();
+      await pipeline(reader.read(), sink);
       reader.close();
-      if (n !== size) throw new Error(`object ${name(i)} read ${n} bytes`);
+      if (sink.bytes !== size) throw new Error(`object ${name(i)} read ${sink.bytes} bytes`);
     });
     return { shape, objects, size, concurrency, putPerSecond: objects / putSeconds, getPerSecond: objects / getSeconds };
   } finally {

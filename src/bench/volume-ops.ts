@@ -3,39 +3,15 @@
  * one large streamed PUT and GET, small PUTs and GETs with latencies, and a listing page. No HTTP in
  * front: what differs between two runs is only how the bricks are reached.
  */
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { now } from '../storage/timestamp.js';
 import type { Volume } from '../storage/volume.js';
+import { byteCounter, socketLikeBody } from './payload.js';
 import { mbPerSecond, percentile } from './stats.js';
 
 export const ACCOUNT = 'AUTH_bench';
 export const CONTAINER = 'remote';
-
-/** `bytes` of a pattern in fresh 64 KiB chunks, as a socket would deliver them. */
-function generated(bytes: number): Readable {
-  const pattern = Buffer.alloc(65536);
-  for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 31) & 0xff;
-  let left = bytes;
-  return new Readable({
-    highWaterMark: 65536,
-    read() {
-      if (left <= 0) { this.push(null); return; }
-      const n = Math.min(left, pattern.length);
-      const chunk = Buffer.allocUnsafe(n);
-      pattern.copy(chunk, 0, 0, n);
-      left -= n;
-      this.push(chunk);
-    },
-  });
-}
-
-/** A sink that counts bytes. */
-function counter(): Writable & { bytes: number } {
-  const w = new Writable({ write(chunk: Buffer, _e, cb) { w.bytes += chunk.length; cb(); } }) as Writable & { bytes: number };
-  w.bytes = 0;
-  return w;
-}
 
 const seconds = (t: bigint): number => Number(process.hrtime.bigint() - t) / 1e9;
 
@@ -47,11 +23,11 @@ export async function prepare(volume: Volume): Promise<void> {
 export async function large(volume: Volume, bytes: number): Promise<{ putMBps: number; getMBps: number }> {
   const ref = { account: ACCOUNT, container: CONTAINER, object: 'large' };
   let t = process.hrtime.bigint();
-  await volume.putObject(ref, generated(bytes), { timestamp: now(), contentType: 'application/octet-stream', contentLength: bytes });
+  await volume.putObject(ref, socketLikeBody(bytes), { timestamp: now(), contentType: 'application/octet-stream', contentLength: bytes });
   const putMBps = mbPerSecond(bytes, seconds(t));
   t = process.hrtime.bigint();
   const reader = await volume.getObject(ref);
-  const sink = counter();
+  const sink = byteCounter();
   try {
     await pipeline(reader.read(), sink);
   } finally {
@@ -90,7 +66,7 @@ export async function small(volume: Volume, count: number, size: number, concurr
   });
   const get = await timed(count, concurrency, async (i) => {
     const reader = await volume.getObject({ account: ACCOUNT, container: CONTAINER, object: smallName(i) });
-    const sink = counter();
+    const sink = byteCounter();
     try {
       await pipeline(reader.read(), sink);
     } finally {
