@@ -15,8 +15,10 @@
  */
 
 /** Strip one pair of surrounding double quotes (swob.normalize_etag). */
-export function normalizeEtag(tag: string): string {
-  return tag.length > 1 && tag.startsWith('"') && tag.endsWith('"') ? tag.slice(1, -1) : tag;
+export function normalizeEtag(tag: string): string;
+export function normalizeEtag(tag: string | undefined): string | undefined;
+export function normalizeEtag(tag: string | undefined): string | undefined {
+  return tag && tag.length > 1 && tag.startsWith('"') && tag.endsWith('"') ? tag.slice(1, -1) : tag;
 }
 
 /** The entity tags of an If-Match / If-None-Match header (swob.Match); undefined when absent. */

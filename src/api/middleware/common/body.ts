@@ -57,3 +57,4 @@ export function textResponse(status: number, body: string, headers: Record<strin
 /** Is this a 2xx status? */
 export function isSuccess(status: number): boolean { return status >= 200 && status < 300; }
 export function isRedirection(status: number): boolean { return status >= 300 && status < 400; }
+export function isClientError(status: number): boolean { return status >= 400 && status < 500; }

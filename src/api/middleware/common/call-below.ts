@@ -94,9 +94,3 @@ async function firstChunk(body: Readable): Promise<boolean> {
   }
   return false;
 }
-
-/** Is this a 2xx status? */
-export function isSuccess(status: number): boolean { return status >= 200 && status < 300; }
-
-/** Is this a 4xx status? */
-export function isClientError(status: number): boolean { return status >= 400 && status < 500; }

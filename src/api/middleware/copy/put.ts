@@ -27,7 +27,8 @@ import { textResponse, discardBody, isSuccess } from '../common/body.js';
 import { isTrue } from '../common/options.js';
 import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
-import { COPY_FROM, normalizeEtag, queryParam, unquoteHeader } from '../lo/subrequest.js';
+import { COPY_FROM, queryParam, unquoteHeader } from '../lo/subrequest.js';
+import { normalizeEtag } from '../../controllers/object/conditional.js';
 import { callBelow } from '../common/call-below.js';
 
 /** Source headers never copied to the destination: Swift's list, plus what only describes a response. */

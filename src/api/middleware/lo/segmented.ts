@@ -19,7 +19,8 @@ import type { Handler, ResponseBody, SwiftRequest } from '../../http.js';
 import { subrequest } from '../../http.js';
 import { httpError } from '../../errors.js';
 import { isSuccess } from '../common/body.js';
-import { inheritHeaders, normalizeEtag, readBody, responseLength } from './subrequest.js';
+import { inheritHeaders, readBody, responseLength } from './subrequest.js';
+import { normalizeEtag } from '../../controllers/object/conditional.js';
 import { callBelow } from '../common/call-below.js';
 
 /** A segment is missing or no longer what the manifest says (Swift's SegmentError). */

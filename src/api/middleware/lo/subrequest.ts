@@ -7,7 +7,6 @@
  * x-backend-* from clients, so only middleware can set them.
  */
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
-import { reasonPhrase } from '../../errors.js';
 import { readSmallBody } from '../common/body.js';
 import { unquoteBytes } from '../common/quote.js';
 import { getParam } from '../../params.js';
@@ -55,17 +54,6 @@ export function unquoteHeader(raw: string): string {
 /** Swift's csv_append: add `value` to a comma-separated header value. */
 export function csvAppend(existing: string | undefined, value: string): string {
   return existing ? `${existing},${value}` : value;
-}
-
-/** "404 Not Found": a status as swob's `resp.status` spells it (bulk bodies list these). */
-export function statusLine(status: number): string {
-  return `${status} ${reasonPhrase(status)}`;
-}
-
-/** swob.normalize_etag: strip one pair of surrounding double quotes. */
-export function normalizeEtag(tag: string | undefined): string | undefined {
-  if (tag && tag.length > 1 && tag.startsWith('"') && tag.endsWith('"')) return tag.slice(1, -1);
-  return tag;
 }
 
 /** A response's Content-Length, or undefined when absent or not a number. */

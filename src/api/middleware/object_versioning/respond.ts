@@ -7,7 +7,8 @@ import { httpError, SwiftHttpError } from '../../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { getContainerInfo } from '../../info-cache.js';
 import type { AppDeps } from '../../pipeline.js';
-import { drain, isClientError, isSuccess } from '../common/call-below.js';
+import { drain } from '../common/call-below.js';
+import { isClientError, isSuccess } from '../common/body.js';
 
 /** Thrown to answer with an existing response (a denial, or an error from below passed through). */
 export class RespondWith extends Error {

@@ -14,7 +14,8 @@
 import { errorResponse, httpError } from '../../errors.js';
 import { subrequest, type SwiftRequest, type SwiftResponse } from '../../http.js';
 import { getContainerInfo } from '../../info-cache.js';
-import { callBelow, drain, hasBody, isSuccess, retarget, withHeaders } from '../common/call-below.js';
+import { callBelow, drain, hasBody, retarget, withHeaders } from '../common/call-below.js';
+import { isSuccess } from '../common/body.js';
 import { pyUnquote } from '../common/quote.js';
 import { ALLOW_RESERVED_NAMES, getReservedName } from '../common/reserved-names.js';
 import { TGT_OBJ_SYMLINK_HDR } from '../symlink/headers.js';

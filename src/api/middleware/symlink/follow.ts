@@ -21,8 +21,9 @@ import { isTrue } from '../common/options.js';
 import { pyQuote, pyUnquote } from '../common/quote.js';
 import { ALLOW_RESERVED_NAMES } from '../common/reserved-names.js';
 import { splitSwiftPath } from '../common/swift-path.js';
+import { normalizeEtag } from '../../controllers/object/conditional.js';
 import {
-  ALLOW_RESERVED_NAMES_SYSMETA, normalizeEtag, SYMLOOP_EXTEND, TGT_ACCT_SYSMETA_SYMLINK_HDR,
+  ALLOW_RESERVED_NAMES_SYSMETA, SYMLOOP_EXTEND, TGT_ACCT_SYSMETA_SYMLINK_HDR,
   TGT_ETAG_SYSMETA_SYMLINK_HDR, TGT_OBJ_SYSMETA_SYMLINK_HDR,
 } from './headers.js';
 

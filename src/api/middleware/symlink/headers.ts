@@ -63,14 +63,3 @@ export function symlinkSysmetaToUser(headers: Record<string, string>): Record<st
   }
   return out;
 }
-
-/** swob.normalize_etag: strip one pair of surrounding double quotes. */
-export function normalizeEtag(tag: string | undefined): string | undefined {
-  if (tag && tag.length > 1 && tag.startsWith('"') && tag.endsWith('"')) return tag.slice(1, -1);
-  return tag;
-}
-
-/** Swift's csv_append. */
-export function csvAppend(existing: string | undefined, value: string): string {
-  return existing ? `${existing},${value}` : value;
-}

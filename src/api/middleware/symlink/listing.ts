@@ -10,8 +10,8 @@
  */
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import { pyDumps } from '../../pyjson.js';
-import { isSuccess, parseJson } from '../common/call-below.js';
-import { readSmallBody } from '../common/body.js';
+import { parseJson } from '../common/call-below.js';
+import { readSmallBody, isSuccess } from '../common/body.js';
 import { parseHeader } from '../common/parse-header.js';
 import { pyQuote } from '../common/quote.js';
 

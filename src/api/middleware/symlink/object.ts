@@ -17,19 +17,19 @@
 import { errorResponse, httpError } from '../../errors.js';
 import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from '../../http.js';
 import { getParam } from '../../params.js';
-import { drain, hasBody, isSuccess, withHeaders, withoutBody } from '../common/call-below.js';
+import { drain, hasBody, withHeaders, withoutBody } from '../common/call-below.js';
+import { isSuccess } from '../common/body.js';
 import { isTrue } from '../common/options.js';
 import { pyQuote } from '../common/quote.js';
 import { allowsReservedNames, ALLOW_RESERVED_NAMES } from '../common/reserved-names.js';
+import { IGNORE_RANGE, csvAppend } from '../lo/subrequest.js';
 import { SymlinkFollower } from './follow.js';
 import {
-  csvAppend, MD5_OF_EMPTY_STRING, OVERRIDE_ETAG, SYMLINK_OVERRIDE, symlinkSysmetaToUser, symlinkUserToSysmeta,
+  MD5_OF_EMPTY_STRING, OVERRIDE_ETAG, SYMLINK_OVERRIDE, symlinkSysmetaToUser, symlinkUserToSysmeta,
   TGT_ACCT_SYSMETA_SYMLINK_HDR, TGT_BYTES_SYMLINK_HDR, TGT_BYTES_SYSMETA_SYMLINK_HDR, TGT_ETAG_SYMLINK_HDR,
   TGT_ETAG_SYSMETA_SYMLINK_HDR, TGT_OBJ_SYMLINK_HDR, TGT_OBJ_SYSMETA_SYMLINK_HDR,
 } from './headers.js';
 import { validateSymlinkPut } from './validate.js';
-
-const IGNORE_RANGE = 'x-backend-ignore-range-if-metadata-present';
 
 export interface ObjectPath { version: string; account: string; container: string; object: string }
 

@@ -14,7 +14,8 @@
  */
 import { httpError } from '../../errors.js';
 import { pyQuote, pyUnquote } from '../common/quote.js';
-import { normalizeEtag, TGT_ACCT_SYMLINK_HDR, TGT_ETAG_SYMLINK_HDR, TGT_OBJ_SYMLINK_HDR } from './headers.js';
+import { TGT_ACCT_SYMLINK_HDR, TGT_ETAG_SYMLINK_HDR, TGT_OBJ_SYMLINK_HDR } from './headers.js';
+import { normalizeEtag } from '../../controllers/object/conditional.js';
 
 const FORM_ERROR = 'X-Symlink-Target header must be of the form <container name>/<object name>';
 

@@ -6,7 +6,8 @@
  */
 import { SwiftHttpError } from '../../errors.js';
 import { subrequest, type Handler, type SwiftRequest } from '../../http.js';
-import { callBelow, drain, isClientError, isSuccess, readJson } from '../common/call-below.js';
+import { callBelow, drain, readJson } from '../common/call-below.js';
+import { isClientError, isSuccess } from '../common/body.js';
 import { pyQuote } from '../common/quote.js';
 
 export interface ListingItem { name: string; content_type: string; [k: string]: unknown }

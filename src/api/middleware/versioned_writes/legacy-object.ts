@@ -22,7 +22,8 @@ import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from 
 import { getContainerInfo } from '../../info-cache.js';
 import type { AppDeps } from '../../pipeline.js';
 import { now } from '../../../storage/timestamp.js';
-import { callBelow, drain, isClientError, isSuccess, retarget } from '../common/call-below.js';
+import { callBelow, drain, retarget } from '../common/call-below.js';
+import { isClientError, isSuccess } from '../common/body.js';
 import { versionsNewestFirst } from './legacy-listing.js';
 import { copyVersion, headSourceObject } from './version-copy.js';
 
