@@ -3,18 +3,9 @@
  * it the config's `volume` is the one policy, Policy-0.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromObject } from '../../src/config.js';
+import { configFromObject } from '../../src/config.js';
 import { policySpecs } from '../../src/storage/policy-store.js';
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from '../helpers/config-error.js';
 
 const gold = { id: 'g', bricks: ['g1', 'g2'], replica: 2 };
 const silver = { id: 's', bricks: ['s1'], replica: 1 };
@@ -42,7 +33,7 @@ describe('config: policies', () => {
   });
 
   it('names the bad key', () => {
-    const bad = (policies: unknown, extra: Record<string, unknown> = {}) => message(() => configFromObject({ policies, ...extra }, '/b'));
+    const bad = (policies: unknown, extra: Record<string, unknown> = {}) => configError(() => configFromObject({ policies, ...extra }, '/b'));
     expect(bad([])).toMatch(/^config: policies: must be a non-empty list/);
     expect(bad({ name: 'x' })).toMatch(/^config: policies: must be a non-empty list/);
     expect(bad([{ name: 'gold', volume: gold }], { volume: silver })).toMatch(/^config: volume: not with policies/);

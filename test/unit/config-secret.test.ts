@@ -3,19 +3,10 @@
  * for local volumes, required (and at least 16 characters) as soon as a brick is remote.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromObject } from '../../src/config.js';
+import { configFromObject } from '../../src/config.js';
+import { configError } from '../helpers/config-error.js';
 
 const remote = ['http://127.0.0.1:9001/b1', 'http://127.0.0.1:9002/b2'];
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config: volume.secret', () => {
   it('is carried into the VolumeSpec, and remote brick URLs are kept as they are', () => {
@@ -29,11 +20,11 @@ describe('config: volume.secret', () => {
   });
 
   it('is required once a brick is remote, and must be long enough and a string', () => {
-    expect(message(() => configFromObject({ volume: { bricks: ['b1', remote[0]] } }, '/base')))
+    expect(configError(() => configFromObject({ volume: { bricks: ['b1', remote[0]] } }, '/base')))
       .toMatch(/^config: volume\.secret: required when volume\.bricks lists remote bricks/);
-    expect(message(() => configFromObject({ volume: { bricks: remote, secret: 'short' } }, '/base')))
+    expect(configError(() => configFromObject({ volume: { bricks: remote, secret: 'short' } }, '/base')))
       .toMatch(/^config: volume\.secret: must be at least 16 characters/);
-    expect(message(() => configFromObject({ volume: { bricks: remote, secret: 12345678901234567 } }, '/base')))
+    expect(configError(() => configFromObject({ volume: { bricks: remote, secret: 12345678901234567 } }, '/base')))
       .toMatch(/^config: volume\.secret: must be a string/);
   });
 });

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  ConfigError, DEFAULT_CONFIG_FILE, DEFAULT_PIPELINE, configFromObject, isLocalBrick, loadConfig, parseListen, parseYaml,
+  DEFAULT_CONFIG_FILE, DEFAULT_PIPELINE, configFromObject, isLocalBrick, loadConfig, parseListen, parseYaml,
 } from '../../src/config.js';
+import { configError } from '../helpers/config-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,19 +22,6 @@ function file(yaml: string): string {
 }
 
 const minimal = { volume: { bricks: ['b1'] } };
-
-/** The error `fn` throws: must be a ConfigError whose message starts with `config: <key>:`. */
-function errorOf(fn: () => unknown, key: string): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    const msg = (err as Error).message;
-    expect(msg.startsWith(`config: ${key}: `), msg).toBe(true);
-    return msg;
-  }
-  throw new Error(`expected a ConfigError for ${key}`);
-}
 
 describe('loadConfig: the embedded default', () => {
   const c = loadConfig(undefined, {}, {});
@@ -176,17 +164,17 @@ describe('validation names the key', () => {
     ['top level a list', [1, 2], '(top level)'],
   ];
   for (const [what, raw, key] of cases) {
-    it(`${what} -> ${key}`, () => { errorOf(() => configFromObject(raw, '/r'), key); });
+    it(`${what} -> ${key}`, () => { configError(() => configFromObject(raw, '/r'), key); });
   }
 
   it('says "must be a positive integer" for volume.replica', () => {
-    expect(errorOf(() => configFromObject({ volume: { bricks: ['a'], replica: -2 } }, '/r'), 'volume.replica'))
+    expect(configError(() => configFromObject({ volume: { bricks: ['a'], replica: -2 } }, '/r'), 'volume.replica'))
       .toBe('config: volume.replica: must be a positive integer');
   });
 
   it('reports YAML syntax errors with the file and line', () => {
     const p = file('volume:\n  bricks: [b1\nlisten: x\n');
-    expect(errorOf(() => loadConfig(p, {}, {}), p)).toMatch(/line \d+/);
+    expect(configError(() => loadConfig(p, {}, {}), p)).toMatch(/line \d+/);
   });
 
   it('refuses duplicate keys in the YAML', () => {
@@ -195,11 +183,11 @@ describe('validation names the key', () => {
 
   it('names a file that cannot be read', () => {
     const p = join(dir, 'missing.yaml');
-    expect(errorOf(() => loadConfig(p, {}, {}), p)).toMatch(/ENOENT/);
+    expect(configError(() => loadConfig(p, {}, {}), p)).toMatch(/ENOENT/);
   });
 
   it('reads an empty file as all defaults (and then asks for the volume)', () => {
-    errorOf(() => loadConfig(file(''), {}, {}), 'volume');
+    configError(() => loadConfig(file(''), {}, {}), 'volume');
   });
 });
 
@@ -214,10 +202,10 @@ describe('parseListen', () => {
   });
 
   it('rejects anything else, naming the key it was given', () => {
-    errorOf(() => parseListen('::1:80', '--listen'), '--listen');
-    errorOf(() => parseListen('host:', '--listen'), '--listen');
-    errorOf(() => parseListen('host:http'), 'listen');
-    errorOf(() => parseListen('host:99999'), 'listen');
+    configError(() => parseListen('::1:80', '--listen'), '--listen');
+    configError(() => parseListen('host:', '--listen'), '--listen');
+    configError(() => parseListen('host:http'), 'listen');
+    configError(() => parseListen('host:99999'), 'listen');
   });
 });
 
@@ -233,7 +221,7 @@ describe('overrides: flags over environment over file', () => {
   });
 
   it('a bad CAIRN_LISTEN names the variable', () => {
-    errorOf(() => loadConfig(p, {}, { CAIRN_LISTEN: 'nope' }), 'CAIRN_LISTEN');
+    configError(() => loadConfig(p, {}, { CAIRN_LISTEN: 'nope' }), 'CAIRN_LISTEN');
   });
 
   it('CAIRN_CONFIG picks the file when none is given', () => {
@@ -248,8 +236,8 @@ describe('overrides: flags over environment over file', () => {
     const c = loadConfig(p, { workers: 4, logLevel: 'debug' }, {});
     expect(c.workers).toBe(4);
     expect(c.log.level).toBe('debug');
-    errorOf(() => loadConfig(p, { workers: 0 }, {}), '--workers');
-    errorOf(() => loadConfig(p, { logLevel: 'chatty' }, {}), '--log-level');
+    configError(() => loadConfig(p, { workers: 0 }, {}), '--workers');
+    configError(() => loadConfig(p, { logLevel: 'chatty' }, {}), '--log-level');
   });
 
   it('a YAML number for listen is a port', () => {
