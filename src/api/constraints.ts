@@ -5,7 +5,6 @@
  */
 import { httpError } from './errors.js';
 import type { SwiftRequest } from './http.js';
-import { parse as parseTimestamp } from '../storage/timestamp.js';
 
 export interface Constraints {
   max_file_size: number;
@@ -81,27 +80,6 @@ export function checkMetadata(req: SwiftRequest, type: 'account' | 'container' |
       throw httpError(400, `Total metadata too large; max ${c.max_meta_overall_size}`);
     }
   }
-}
-
-/** Parse X-Delete-At / X-Delete-After into an absolute unix time (Swift's check_delete_headers). */
-export function checkDeleteHeaders(req: SwiftRequest, nowSeconds = Date.now() / 1000): number | undefined {
-  const after = req.headers['x-delete-after'];
-  let deleteAt: number | undefined;
-  if (after !== undefined) {
-    if (!/^\s*-?\d+\s*$/.test(after)) throw httpError(400, 'Non-integer X-Delete-After');
-    const n = parseInt(after, 10);
-    if (n < 0) throw httpError(400, 'X-Delete-After in past');
-    deleteAt = Math.floor(nowSeconds + n);
-  }
-  const at = req.headers['x-delete-at'];
-  if (at !== undefined && after === undefined) {
-    const ts = parseTimestamp(at);
-    if (ts === undefined || !/^\s*\d+(\.\d+)?\s*$/.test(at)) throw httpError(400, 'Non-integer X-Delete-At');
-    const n = Math.floor(Number(at));
-    if (n < nowSeconds) throw httpError(400, 'X-Delete-At in past');
-    deleteAt = n;
-  }
-  return deleteAt;
 }
 
 /** Content-Length as a number; undefined when absent; 400 when malformed (Swift: 'Invalid Content-Length'). */
