@@ -6,10 +6,6 @@
  */
 import { close, open, read, type promises } from 'node:fs';
 import { Readable } from 'node:stream';
-import { InvalidArgument } from '../errors.js';
-import type { ByteRange } from '../store.js';
-import type { DataHandle } from './brick.js';
-import { bufferReadable, failedStream } from './streams.js';
 
 function openRead(file: string): Promise<number> {
   return new Promise((resolve, reject) => open(file, 'r', (err, fd) => (err ? reject(err) : resolve(fd))));
@@ -62,20 +58,4 @@ export function positionalReadable(fh: promises.FileHandle, start: number, end: 
       }, (err: unknown) => this.destroy(err as Error));
     },
   });
-}
-
-/** A data handle over bytes already read: the memory holds the version, as an open fd would. */
-export class BufferDataHandle implements DataHandle {
-  private closed = false;
-
-  constructor(private readonly bytes: Buffer) {}
-
-  get size(): number { return this.bytes.length; }
-
-  read(range?: ByteRange): Readable {
-    if (this.closed) return failedStream(new InvalidArgument('data handle is closed'));
-    return bufferReadable(this.bytes, range);
-  }
-
-  close(): void { this.closed = true; }
 }

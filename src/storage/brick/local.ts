@@ -42,8 +42,8 @@ import {
 import { placeNoClobber } from './place.js';
 import { LocalWriter, type WriterHost } from './local-writer.js';
 import { checkObjectRecord, checkTimestamp, dataFileName, refOf } from './records.js';
-import { BufferDataHandle, positionalReadable, readWhole } from './local-read.js';
-import { failedStream, validRange } from './streams.js';
+import { positionalReadable, readWhole } from './local-read.js';
+import { BufferDataHandle, failedStream, validRange } from './streams.js';
 
 export { BrickIdentityMismatch, FORMAT_VERSION, type BrickIdentity } from './local-identity.js';
 

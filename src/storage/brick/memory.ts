@@ -6,10 +6,10 @@
  * with BrickUnavailable; `close()` then `open()` keeps the stored records and data (a remount) but
  * discards writes that were in flight (their commit rejects, as a swept tmp/ would make it).
  */
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { BrickUnavailable, Conflict, InvalidArgument, RangeNotSatisfiable, SizeMismatch } from '../errors.js';
-import { compareNames, type ByteRange, type ObjectRef, type Timestamp } from '../store.js';
+import { BrickUnavailable, Conflict, InvalidArgument, SizeMismatch } from '../errors.js';
+import { compareNames, type ObjectRef, type Timestamp } from '../store.js';
 import type {
   AccountRecord,
   Brick,
@@ -37,7 +37,7 @@ import {
   refOf,
   usageOf,
 } from './records.js';
-import { failedStream, validRange } from './streams.js';
+import { BufferDataHandle } from './streams.js';
 
 /** One container's objects: names kept sorted by UTF-8 bytes, records by name. */
 interface Shelf { names: string[]; records: Map<string, ObjectRecord> }
@@ -126,12 +126,7 @@ export class MemoryBrick implements Brick {
     if (!buf || buf.length !== record.size) {
       throw new BrickUnavailable(this.id, { cause: new Error(`data file ${String(record.dataFile)} missing or wrong size`) });
     }
-    let closed = false;
-    return {
-      size: buf.length,
-      read: (range) => (closed ? failedStream(new InvalidArgument('data handle is closed')) : rangeReadable(buf, range)),
-      close: () => { closed = true; },
-    };
+    return new BufferDataHandle(buf);
   }
 
   async linkData(source: ObjectRecord, dst: ObjectRef, timestamp: Timestamp): Promise<string | undefined> {
@@ -355,24 +350,6 @@ export class MemoryBrick implements Brick {
     for (const shelf of this.shelves.values()) for (const r of shelf.records.values()) if (r.dataFile === dataFile) return r;
     return undefined;
   }
-}
-
-const CHUNK = 64 * 1024;
-
-/** A stream of `buf` (or an inclusive range of it) in 64 KiB chunks, honouring backpressure. */
-function rangeReadable(buf: Buffer, range: ByteRange | undefined): Readable {
-  if (range && !validRange(range, buf.length)) return failedStream(new RangeNotSatisfiable(buf.length));
-  let pos = range ? range.start : 0;
-  const end = range ? range.end + 1 : buf.length;
-  return new Readable({
-    read() {
-      if (pos >= end) { this.push(null); return; }
-      const next = Math.min(end, pos + CHUNK);
-      const chunk = buf.subarray(pos, next);
-      pos = next;
-      this.push(chunk);
-    },
-  });
 }
 
 function bump(map: Map<string, UsageCounters>, k: string, before: UsageCounters, after: UsageCounters): void {

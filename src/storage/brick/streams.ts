@@ -1,7 +1,8 @@
 /** Stream helpers shared by the bricks' data handles. */
 import { Readable } from 'node:stream';
-import { RangeNotSatisfiable } from '../errors.js';
+import { InvalidArgument, RangeNotSatisfiable } from '../errors.js';
 import type { ByteRange } from '../store.js';
+import type { DataHandle } from './brick.js';
 
 const CHUNK = 64 * 1024;
 
@@ -31,4 +32,20 @@ export function bufferReadable(buf: Buffer, range?: ByteRange): Readable {
       if (pos >= end) this.push(null); // end with the last chunk: no extra read() turn
     },
   });
+}
+
+/** A data handle over bytes already read: the memory holds the version, as an open fd would. */
+export class BufferDataHandle implements DataHandle {
+  private closed = false;
+
+  constructor(private readonly bytes: Buffer) {}
+
+  get size(): number { return this.bytes.length; }
+
+  read(range?: ByteRange): Readable {
+    if (this.closed) return failedStream(new InvalidArgument('data handle is closed'));
+    return bufferReadable(this.bytes, range);
+  }
+
+  close(): void { this.closed = true; }
 }
