@@ -2,13 +2,13 @@
  * bin/cairn as an operator meets it: config errors name the key and exit 1, SIGTERM stops the server
  * cleanly, and `cairn bench` runs end to end (tiny sizes) and prints its JSON.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServe } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin/cairn');
@@ -60,23 +60,12 @@ describe('cairn serve', () => {
       'middleware:', '  tempauth:', '    users: [{account: test, user: tester, key: testing, groups: [.admin]}]',
       'log:', '  level: warn',
     ].join('\n'));
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', p, '--listen', '127.0.0.1:0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines: string[] = [];
-    const base = await new Promise<string>((res, rej) => {
-      child.once('exit', (code) => rej(new Error(`exited ${code}`)));
-      createInterface({ input: child.stdout }).on('line', (l) => {
-        lines.push(l);
-        const m = /listening on (http:\/\/\S+)/.exec(l);
-        if (m) res(m[1]!);
-      });
-    });
+    const { base, lines, stop } = await spawnServe(p, dir);
     await new Promise((r) => setTimeout(r, 200));
     expect(lines.join('\n')).toContain(`swift -A ${base}/auth/v1.0 -U test:tester -K testing stat`);
     expect(lines[0]).toMatch(/created 2 brick directories under .*\/data$/);
     expect((await fetch(`${base}/healthcheck`)).status).toBe(200);
-    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    child.kill('SIGTERM');
-    expect(await exit).toBe(0);
+    expect(await stop()).toBe(0);
   });
 });
 

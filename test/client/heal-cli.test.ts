@@ -4,10 +4,8 @@
  * out while down; a wiped brick is refilled by `heal full`; JSON output for scripts. (bin/cairn runs
  * from dist/: `npx tsc -p .` first, as `npm test` does.)
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +14,7 @@ import { FaultyBrick } from '../../src/storage/brick/faulty.js';
 import { makeBrick } from '../../src/storage/brick-spec.js';
 import { openVolume, type Volume } from '../../src/storage/volume.js';
 import { putText, ts } from '../unit/storage/store-helpers.js';
+import { spawnServe } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin/cairn');
@@ -134,26 +133,20 @@ describe('cairn serve heals in the background', () => {
     });
     writeFileSync(cfg, `storage:\n  root: ${join(dir, 'storage')}\nvolume:\n  id: hcli\n  replica: 3\n  bricks: [b0, b1, b2]\n  fsync: false\n`
       + 'log:\n  level: warn\nheal:\n  interval_ms: 100\n');
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', cfg, '--listen', '127.0.0.1:0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    const serve = await spawnServe(cfg, dir);
+    let code: number | null = null;
     try {
-      await new Promise<void>((res, rej) => {
-        const timer = setTimeout(() => rej(new Error(`no start:\n${output}`)), 30_000);
-        createInterface({ input: child.stdout! }).on('line', (line) => { if (/listening on/.test(line)) { clearTimeout(timer); res(); } });
-      });
       const until = Date.now() + 20_000;
       for (;;) {
         const st = JSON.parse((await cairn(['volume', 'status', '--json'])).stdout) as { bricks: Array<{ objects: number; healPending: number }> };
         // Brick 2 was wiped above: the index heal does not refill it (no marks blame it), only bg1/bg2 on brick 1.
         if (st.bricks[1]!.objects === st.bricks[0]!.objects && st.bricks.every((b) => b.healPending === 0)) break;
-        if (Date.now() > until) throw new Error(`not healed: ${JSON.stringify(st)}\n${output}`);
+        if (Date.now() > until) throw new Error(`not healed: ${JSON.stringify(st)}\n${serve.output()}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     } finally {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
+      code = await serve.stop();
     }
-    expect(child.exitCode).toBe(0);
+    expect(code).toBe(0);
   }, 60_000);
 });

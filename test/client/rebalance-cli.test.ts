@@ -4,24 +4,20 @@
  * start|status|commit, replace-brick. Objects PUT over HTTP before the changes read back over HTTP
  * after each step; container counts stay exact. Also `cairn bench --rebalance` with tiny sizes.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServe, type ServeProcess } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BIN = join(ROOT, 'bin/cairn');
 const dir = mkdtempSync(join(tmpdir(), 'cairn-rebalance-cli-'));
-let server: ChildProcess | undefined;
+let server: ServeProcess | undefined;
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exit = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await exit;
-  }
+  await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -47,14 +43,8 @@ describe('cairn volume / rebalance against a running gateway', () => {
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/volume ops created: 1 replica set\(s\) of 2, layout commit 1/);
 
-    server = spawn(process.execPath, [BIN, 'serve', '--config', cfg, '--listen', '127.0.0.1:0'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
-    const base = await new Promise<string>((res, rej) => {
-      server!.once('exit', (code) => rej(new Error(`serve exited ${code}`)));
-      createInterface({ input: server!.stdout! }).on('line', (l) => {
-        const m = /listening on (http:\/\/\S+)/.exec(l);
-        if (m) res(m[1]!);
-      });
-    });
+    server = await spawnServe(cfg, dir);
+    const { base } = server;
     const auth = await fetch(`${base}/auth/v1.0`, { headers: { 'X-Auth-User': 'test:tester', 'X-Auth-Key': 'testing' } });
     const token = auth.headers.get('x-auth-token')!;
     const url = auth.headers.get('x-storage-url')!;

@@ -7,7 +7,7 @@
  * (a CI machine that silently skipped its client tests would prove nothing).
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
@@ -32,6 +32,53 @@ export interface ChildServer {
   /** Everything the server wrote to stdout/stderr (for failure messages). */
   output(): string;
   stop(): Promise<void>;
+}
+
+/** `cairn serve` in a child process, once it has printed its `listening on URL` line. */
+export interface ServeProcess {
+  base: string;
+  child: ChildProcess;
+  /** Its stdout lines so far (read for its whole life: a full pipe would stall the server). */
+  lines: string[];
+  /** Its stderr so far. */
+  stderr(): string;
+  /** stdout and stderr as they came (for failure messages). */
+  output(): string;
+  /** SIGTERM (SIGKILL after 15 s) and wait; its exit code, null when a signal ended it. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * `node bin/cairn serve --config FILE --listen 127.0.0.1:0 [args]` in `cwd`; resolves once it
+ * prints `listening on URL`, rejects (the child killed) when it exits first or takes over 30 s.
+ */
+export async function spawnServe(configFile: string, cwd: string, args: string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', configFile, '--listen', '127.0.0.1:0', ...args], {
+    cwd, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let stderr = '';
+  let output = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); output += d.toString(); });
+  try {
+    const base = await new Promise<string>((resolveBase, reject) => {
+      const timer = setTimeout(() => reject(new Error(`cairn serve did not start in 30 s:\n${output}`)), 30_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        lines.push(line);
+        output += `${line}\n`;
+        const m = /listening on (http:\/\/\S+)/.exec(line);
+        if (m) { clearTimeout(timer); resolveBase(m[1]!); }
+      });
+      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`cairn serve exited (${code}):\n${output}`)); });
+    });
+    return {
+      base, child, lines, stderr: () => stderr, output: () => output,
+      async stop() { await stopChild(child); return child.exitCode; },
+    };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
 }
 
 /**
@@ -61,27 +108,15 @@ export async function startServer(over: ServerOptions = {}): Promise<ChildServer
   };
   const file = join(dir, 'cairn.yaml');
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0'], {
-    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+  let proc: ServeProcess | undefined;
   const stop = async (): Promise<void> => {
-    await stopChild(child);
+    await proc?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const base = await new Promise<string>((resolveBase, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        output += `${line}\n`;
-        const m = /listening on (http:\/\/\S+)/.exec(line);
-        if (m) { clearTimeout(timer); resolveBase(m[1]!); }
-      });
-      child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}):\n${output}`)); });
-    });
-    await waitForHealth(base);
-    return { base, authUrl: `${base}/auth/v1.0`, dir, output: () => output, stop };
+    proc = await spawnServe(file, dir);
+    await waitForHealth(proc.base);
+    return { base: proc.base, authUrl: `${proc.base}/auth/v1.0`, dir, output: proc.output, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -6,22 +6,20 @@
  * to reads on either, listings and counts must agree, and /metrics must add both workers up.
  * Every answer is checked; the access log's pids prove both workers served.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServe, type ServeProcess } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const BIN = join(ROOT, 'bin/cairn');
 const CONNECTIONS = 8;
 
-interface Server { base: string; child: ChildProcess; stdout: string[]; stderr: () => string; dir: string }
+interface Server extends ServeProcess { dir: string }
 
 async function startWorkers(workers: number): Promise<Server> {
   if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/ is missing: run `npx tsc -p .` (npm test does)');
@@ -41,35 +39,7 @@ async function startWorkers(workers: number): Promise<Server> {
   };
   const file = join(dir, 'cairn.yaml');
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', '--workers', String(workers)], {
-    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const stdout: string[] = [];
-  const base = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`no banner in 30 s:\n${stderr}`)), 30_000);
-    // Read stdout for the child's whole life: a full pipe would stall the workers.
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      stdout.push(line);
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) { clearTimeout(timer); res(m[1]!); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); rej(new Error(`server exited (${code}):\n${stderr}`)); });
-  });
-  return { base, child, stdout, stderr: () => stderr, dir };
-}
-
-async function stop(s: Server): Promise<number | null> {
-  if (s.child.exitCode === null && s.child.signalCode === null) {
-    const exited = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
-    s.child.kill('SIGTERM');
-    const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  }
-  return s.child.exitCode;
+  return { ...await spawnServe(file, dir, ['--workers', String(workers)]), dir };
 }
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }
@@ -117,7 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool?.close();
   if (server) {
-    const code = await stop(server);
+    const code = await server.stop();
     rmSync(server.dir, { recursive: true, force: true });
     expect(code).toBe(0);
   }
@@ -254,7 +224,7 @@ describe('cairn serve --workers 2', () => {
 
   it('had both workers serve, and logged no errors', async () => {
     const pids = new Set<number>();
-    for (const line of server.stdout) {
+    for (const line of server.lines) {
       if (!line.startsWith('{')) continue;
       const rec = JSON.parse(line) as { log?: string; pid?: number; level?: number };
       if (rec.log === 'proxy-access' && rec.pid) pids.add(rec.pid);
