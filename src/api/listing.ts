@@ -29,7 +29,7 @@ export interface ListingParams {
 }
 
 /** Swift's constrain_req_limit: a non-numeric limit means the default; above the maximum is a 412. */
-function constrainLimit(req: SwiftRequest, max: number): number {
+export function constrainLimit(req: SwiftRequest, max: number): number {
   const given = getParam(req, 'limit');
   if (given && /^\d+$/.test(given)) {
     const n = Number(given);

@@ -11,7 +11,7 @@ import { getParam, parseParams } from '../../params.js';
 import { isTrue } from '../common/options.js';
 import { pyDumps } from '../../pyjson.js';
 import { compareNames, LISTING_LIMIT } from '../../../storage/store.js';
-import { httpError } from '../../errors.js';
+import { constrainLimit } from '../../listing.js';
 import { readSmallBody, isSuccess } from '../common/body.js';
 import { callBelow, parseJson, readJson } from '../common/call-below.js';
 import { pyQuote } from '../common/quote.js';
@@ -68,15 +68,6 @@ export async function listContainers(req: SwiftRequest, next: Handler, account: 
   const key = (i: Item): string => String('subdir' in i ? i.subdir : i.name);
   const reverse = isTrue(getParam(req, 'reverse') ?? 'no');
   items.sort((a, b) => (reverse ? compareNames(key(b), key(a)) : compareNames(key(a), key(b))));
-  const body = pyDumps(items.slice(0, limitOf(req)));
+  const body = pyDumps(items.slice(0, constrainLimit(req, LISTING_LIMIT)));
   return { ...res, headers: { ...res.headers, 'content-length': String(Buffer.byteLength(body)) }, body };
-}
-
-function limitOf(req: SwiftRequest): number {
-  const given = getParam(req, 'limit');
-  if (given && /^\d+$/.test(given)) {
-    if (Number(given) > LISTING_LIMIT) throw httpError(412, `Maximum limit is ${LISTING_LIMIT}`);
-    return Number(given);
-  }
-  return LISTING_LIMIT;
 }

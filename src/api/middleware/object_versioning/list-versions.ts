@@ -12,7 +12,7 @@
 import { httpError } from '../../errors.js';
 import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from '../../http.js';
 import { getContainerInfo } from '../../info-cache.js';
-import { bestMatch } from '../../listing.js';
+import { bestMatch, constrainLimit } from '../../listing.js';
 import { getParam } from '../../params.js';
 import { isTrue } from '../common/options.js';
 import type { AppDeps } from '../../pipeline.js';
@@ -52,16 +52,6 @@ function versionsMarker(req: SwiftRequest): string | undefined {
   return marker === undefined ? undefined : `${versionsObjectPrefix(marker)}:`;
 }
 
-function limitOf(req: SwiftRequest): number {
-  const given = getParam(req, 'limit');
-  if (given && /^\d+$/.test(given)) {
-    const n = Number(given);
-    if (n > LISTING_LIMIT) throw httpError(412, `Maximum limit is ${LISTING_LIMIT}`);
-    return n;
-  }
-  return LISTING_LIMIT;
-}
-
 /** json.dumps(sorted(chain(...), key=name or subdir, reverse)[:limit]); Python's sort is stable. */
 function buildListing(parts: Item[][], reverse: boolean, limit: number): string {
   const key = (i: Item): string => String('subdir' in i ? i.subdir : i.name);
@@ -91,7 +81,7 @@ export async function listVersions(req: SwiftRequest, next: Handler, deps: AppDe
   const delimiter = getParam(req, 'delimiter') ?? '';
   if ([...delimiter].some((c) => '0123456789.\x00'.includes(c))) throw httpError(400, 'invalid delimiter param');
   const reverse = isTrue(getParam(req, 'reverse') ?? 'no');
-  const limit = limitOf(req);
+  const limit = constrainLimit(req, LISTING_LIMIT);
 
   const nullListing: Item[] = [];
   const subdirs = new Set<string>();
