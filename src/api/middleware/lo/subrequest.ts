@@ -7,6 +7,7 @@
  * x-backend-* from clients, so only middleware can set them.
  */
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
+import { COPY_FROM_HEADER } from '../../controllers/object/internal.js';
 import { readSmallBody } from '../common/body.js';
 import { unquoteBytes } from '../common/quote.js';
 import { getParam } from '../../params.js';
@@ -27,7 +28,7 @@ export const IGNORE_RANGE = 'x-backend-ignore-range-if-metadata-present';
  * the object controller makes the object a server-side copy of that source (store.copyObject, a
  * hard link when both names land on one brick). Sent only by the copy middleware.
  */
-export const COPY_FROM = 'x-backend-copy-from';
+export const COPY_FROM = COPY_FROM_HEADER;
 
 /**
  * Request headers a subrequest inherits from the client's request (Swift's make_env copies these

@@ -27,14 +27,12 @@ import {
   ALLOW_RESERVED_NAMES_SYSMETA, SYMLOOP_EXTEND, TGT_ACCT_SYMLINK_HDR, TGT_BYTES_SYSMETA_SYMLINK_HDR,
   TGT_ETAG_SYSMETA_SYMLINK_HDR, TGT_OBJ_SYMLINK_HDR,
 } from '../symlink/headers.js';
+import { COPY_FROM } from '../lo/subrequest.js';
 import { copyVersion, headSourceObject } from '../versioned_writes/version-copy.js';
 import { DELETE_MARKER_CONTENT_TYPE, SYSMETA_VERSIONS_SYMLINK, splitVersionFromName, versionsObjectName } from './names.js';
 import { checkResponse, checkWriteAccess, versionsContainerMissing } from './respond.js';
 
 export const SOURCE = 'OV';
-
-/** The copy middleware's server-side copy request header (the PUT then has no body of its own). */
-const COPY_FROM = 'x-backend-copy-from';
 
 /** Where an object request points, and its container's versioning state. */
 export interface VersionedTarget {

@@ -24,10 +24,10 @@ import type { AppDeps } from '../../pipeline.js';
 import { now } from '../../../storage/timestamp.js';
 import { callBelow, drain, retarget } from '../common/call-below.js';
 import { isClientError, isSuccess } from '../common/body.js';
+import { DELETE_MARKER_CONTENT_TYPE } from '../object_versioning/names.js';
 import { versionsNewestFirst } from './legacy-listing.js';
 import { copyVersion, headSourceObject } from './version-copy.js';
 
-export const DELETE_MARKER_CONTENT_TYPE = 'application/x-deleted;swift_versions_deleted=1';
 const SOURCE = 'VW';
 
 export interface LegacyTarget {

@@ -15,6 +15,7 @@ import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from 
 import { pyQuote } from '../common/quote.js';
 import { splitSwiftPath } from '../common/swift-path.js';
 import { callBelow, drain } from '../common/call-below.js';
+import { COPY_FROM } from '../lo/subrequest.js';
 
 /** Response headers never sent back down as request headers (transport, timing, backend-only). */
 const NOT_COPIED = /^(x-timestamp|x-backend-.*|last-modified|date|accept-ranges|content-range|content-location|x-trans-id|x-openstack-request-id|vary|connection|transfer-encoding)$/;
@@ -45,9 +46,6 @@ export async function headSourceObject(req: SwiftRequest, next: Handler, path: s
   }
   return res;
 }
-
-/** The copy middleware's header asking the object layer for a server-side copy (no body sent). */
-const COPY_FROM = 'x-backend-copy-from';
 
 /**
  * Recreate the object `sourceRes` describes (from `headSourceObject` of `fromPath`) at `toPath`,
