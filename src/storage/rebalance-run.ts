@@ -13,12 +13,13 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from './brick/local-files.js';
 import { InvalidArgument } from './errors.js';
 import { countObjects } from './rebalance-crawl.js';
 import { fixLayout, reclaimLinktos } from './rebalance-fixlayout.js';
 import { Rebalancer, zeroCounts } from './rebalance.js';
 import type { VolumeSpec } from './store.js';
-import { processAlive, readVolumeFile, updateVolumeFile, type RebalanceState, type VolumeDefinition } from './volume-file.js';
+import { readVolumeFile, updateVolumeFile, type RebalanceState, type VolumeDefinition } from './volume-file.js';
 import { applyDefinition, openDefined, WATCH_INTERVAL_MS } from './volume-runtime.js';
 import type { Volume, VolumeOptions } from './volume.js';
 

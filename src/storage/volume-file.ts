@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processAlive } from './brick/local-files.js';
 import { InvalidArgument } from './errors.js';
 import type { LayoutJSON } from './layout-arcs.js';
 
@@ -214,15 +215,5 @@ function staleLock(file: string): boolean {
     return Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid);
   } catch {
     return false; // gone already, or unreadable for a moment: try again
-  }
-}
-
-/** Whether a process with this pid exists on this host. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
