@@ -15,10 +15,10 @@
 import type { Readable } from 'node:stream';
 import { CairnMetrics, requestType, type RequestType } from '../../metrics.js';
 import { inClusterWorker, WorkerMetricsClient } from '../../metrics-cluster.js';
-import { errorResponse, toSwiftError } from '../errors.js';
+import { errorResponse } from '../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../http.js';
 import { ConfigError, type MiddlewareFactory } from '../pipeline.js';
-import { countThrough } from './common/count-through.js';
+import { countThrough, reportSent } from './common/count-through.js';
 
 export interface MetricsOptions {
   /** Where the metrics are served. */
@@ -76,23 +76,7 @@ export const metrics: MiddlewareFactory<MetricsOptions> = {
         m.inFlight.dec();
         m.observeRequest({ method, type, status, bytesIn, bytesOut, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
       };
-      let res: SwiftResponse;
-      try {
-        res = req.path === opts.path ? await scrape(req) : await next(req);
-      } catch (err) {
-        // catch_errors (outside us) turns it into a response with this status.
-        finish(toSwiftError(err)?.status ?? 500, 0);
-        throw err;
-      }
-      const body = res.body;
-      const noBody = method === 'HEAD' || res.status === 204 || res.status === 304;
-      if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
-        finish(res.status, noBody || body === undefined ? 0 : Buffer.byteLength(body));
-        return res;
-      }
-      // A client that goes away mid-body is counted as Swift logs it: 499.
-      const counter = countThrough(body, (n, complete) => finish(complete || noBody ? res.status : 499, n));
-      return { ...res, body: counter };
+      return reportSent(() => (req.path === opts.path ? scrape(req) : next(req)), method, finish);
     };
   },
 };

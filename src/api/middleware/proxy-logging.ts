@@ -16,11 +16,10 @@
  */
 import type { Socket } from 'node:net';
 import { Readable, Transform } from 'node:stream';
-import { toSwiftError } from '../errors.js';
-import type { SwiftRequest, SwiftResponse } from '../http.js';
+import type { SwiftRequest } from '../http.js';
 import { ConfigError, type MiddlewareFactory } from '../pipeline.js';
 import { pyQuote } from '../pyjson.js';
-import { countThrough } from './common/count-through.js';
+import { countThrough, reportSent } from './common/count-through.js';
 
 export interface ProxyLoggingOptions {
   /** 'json' | 'swift' | '' ('' follows config log.format). */
@@ -130,22 +129,7 @@ export const proxyLogging: MiddlewareFactory<ProxyLoggingOptions> = {
         if (format === 'swift') access.info(swiftLogLine(record));
         else access.info(record, 'access');
       };
-      let res: SwiftResponse;
-      try {
-        res = await next(req);
-      } catch (err) {
-        // catch_errors (outside us) turns it into a response; log the status it will get.
-        log(toSwiftError(err)?.status ?? 500, 0);
-        throw err;
-      }
-      const body = res.body;
-      const noBody = method === 'HEAD' || res.status === 204 || res.status === 304;
-      if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
-        log(res.status, noBody || body === undefined ? 0 : Buffer.byteLength(body));
-        return res;
-      }
-      const counter = countThrough(body, (n, complete) => log(complete || noBody ? res.status : 499, n));
-      return { ...res, body: counter };
+      return reportSent(() => next(req), method, log);
     };
   },
 };

@@ -10,6 +10,8 @@
  * `onClose(bytes, complete)` runs once, when the pass-through closes; `complete` when it reached its end.
  */
 import { Transform, type Readable } from 'node:stream';
+import { toSwiftError } from '../../errors.js';
+import type { SwiftResponse } from '../../http.js';
 
 export function countThrough(source: Readable, onClose: (bytes: number, complete: boolean) => void): Transform {
   let bytes = 0;
@@ -28,4 +30,30 @@ export function countThrough(source: Readable, onClose: (bytes: number, complete
   });
   source.pipe(counter);
   return counter;
+}
+
+/**
+ * Run `call` (the rest of the pipeline) and report, once, the status and body bytes the client gets:
+ * for a thrown error, the status catch_errors (outside) will answer with and no bytes; for a
+ * buffered body, at once; for a streamed body, when it closes, as 499 when it closed before its
+ * end (a client that went away, as Swift logs it). HEAD, 204 and 304 bodies are not sent, so they
+ * count as no bytes and never as 499.
+ */
+export async function reportSent(call: () => Promise<SwiftResponse>, method: string,
+                                 report: (status: number, bytes: number) => void): Promise<SwiftResponse> {
+  let res: SwiftResponse;
+  try {
+    res = await call();
+  } catch (err) {
+    report(toSwiftError(err)?.status ?? 500, 0);
+    throw err;
+  }
+  const body = res.body;
+  const noBody = method === 'HEAD' || res.status === 204 || res.status === 304;
+  if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+    report(res.status, noBody || body === undefined ? 0 : Buffer.byteLength(body));
+    return res;
+  }
+  const counter = countThrough(body, (n, complete) => report(complete || noBody ? res.status : 499, n));
+  return { ...res, body: counter };
 }
