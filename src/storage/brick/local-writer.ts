@@ -15,14 +15,14 @@ import { promises as fsp, unlinkSync, type promises } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { Conflict, InvalidArgument, SizeMismatch, StoreError, fromErrno } from '../errors.js';
+import { Conflict, InvalidArgument, StoreError, fromErrno } from '../errors.js';
 import type { ObjectRef } from '../store.js';
 import type { BrickWriter, ObjectRecord } from './brick.js';
 import type { BrickIndex } from './index.js';
 import { fsyncDir, inside, tmpName } from './local-files.js';
 import { ioPool } from './io-pool.js';
 import { placeNoClobber, type Placement } from './place.js';
-import { checkObjectRecord, dataFileName, refOf } from './records.js';
+import { checkWriterRecord, dataFileName } from './records.js';
 
 /** What a writer needs from its brick. */
 export interface WriterHost {
@@ -147,13 +147,7 @@ export class LocalWriter implements BrickWriter {
 
   private async doCommit(record: ObjectRecord): Promise<void> {
     await finished(this.stream);
-    const r = refOf(record);
-    if (r.account !== this.ref.account || r.container !== this.ref.container || r.object !== this.ref.object
-        || record.deleted || record.dataFile !== this.dataFile) {
-      throw new InvalidArgument(`record does not describe this writer's data (${this.dataFile})`);
-    }
-    checkObjectRecord(record);
-    if (record.size !== this.written) throw new SizeMismatch(record.size, this.written);
+    checkWriterRecord(record, this.ref, this.dataFile, this.written);
     const { host } = this;
     await host.exclusive(this.ref, async () => {
       // Refuse early when a newer version is stored: no fsync, no rename, the tmp file is left to abort().

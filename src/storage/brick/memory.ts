@@ -8,7 +8,7 @@
  */
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { BrickUnavailable, Conflict, InvalidArgument, SizeMismatch } from '../errors.js';
+import { BrickUnavailable, Conflict, InvalidArgument } from '../errors.js';
 import { compareNames, type ObjectRef, type Timestamp } from '../store.js';
 import type {
   AccountRecord,
@@ -24,6 +24,7 @@ import type {
 } from './brick.js';
 import {
   checkObjectRecord,
+  checkWriterRecord,
   checkTimestamp,
   cloneAccount,
   cloneContainer,
@@ -384,13 +385,7 @@ class MemoryWriter implements BrickWriter {
     if (this.state !== 'open') throw new InvalidArgument(`writer already ${this.state}`);
     if (!this.stream.writableEnded) throw new InvalidArgument('commit before the stream was ended');
     await finished(this.stream).catch((err: unknown) => { throw new BrickUnavailable(this.brick.id, { cause: err }); });
-    const ref = refOf(record);
-    if (ref.account !== this.ref.account || ref.container !== this.ref.container || ref.object !== this.ref.object
-        || record.deleted || record.dataFile !== this.dataFile) {
-      throw new InvalidArgument(`record does not describe this writer's data (${this.dataFile})`);
-    }
-    checkObjectRecord(record);
-    if (record.size !== this.bytes) throw new SizeMismatch(record.size, this.bytes);
+    checkWriterRecord(record, this.ref, this.dataFile, this.bytes);
     if (!this.brick.current(this.generation)) throw new BrickUnavailable(this.brick.id);
     this.brick.commitData(record, Buffer.concat(this.chunks));
     this.state = 'committed';

@@ -3,7 +3,7 @@
  * LocalBrick cannot drift apart: data file naming, record merging, usage accounting and listing bounds.
  */
 import { createHash } from 'node:crypto';
-import { InvalidArgument } from '../errors.js';
+import { InvalidArgument, SizeMismatch } from '../errors.js';
 import { compareNames, type ObjectRef, type Timestamp } from '../store.js';
 import { isNormal } from '../timestamp.js';
 import {
@@ -56,6 +56,19 @@ export function checkObjectRecord(record: ObjectRecord): void {
     throw new InvalidArgument(`record data file ${String(record.dataFile)} is not ${want}`);
   }
   if (!Number.isSafeInteger(record.size) || record.size < 0) throw new InvalidArgument(`bad size ${record.size}`);
+}
+
+/**
+ * Check the record a writer is asked to commit: a live record of the writer's object naming the
+ * writer's data file, valid as checkObjectRecord says, of exactly the `written` bytes.
+ */
+export function checkWriterRecord(record: ObjectRecord, ref: ObjectRef, dataFile: string, written: number): void {
+  if (record.account !== ref.account || record.container !== ref.container || record.name !== ref.object
+      || record.deleted || record.dataFile !== dataFile) {
+    throw new InvalidArgument(`record does not describe this writer's data (${dataFile})`);
+  }
+  checkObjectRecord(record);
+  if (record.size !== written) throw new SizeMismatch(record.size, written);
 }
 
 /**
