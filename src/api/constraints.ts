@@ -45,10 +45,12 @@ export function isValidUtf8Name(s: string): boolean {
   return !s.includes('\0') && !s.includes('\ufffd') && !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Header values arrive as latin-1 strings of the raw bytes; this re-reads them as UTF-8 (undefined if invalid). */
 export function headerToUtf8(value: string): string | undefined {
-  const buf = Buffer.from(value, 'latin1');
-  try { return new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch { return undefined; }
+  if (/^[\x00-\x7f]*$/.test(value)) return value;
+  try { return strictUtf8.decode(Buffer.from(value, 'latin1')); } catch { return undefined; }
 }
 
 /**

@@ -20,7 +20,7 @@ import { errorResponse, httpError } from '../../errors.js';
 import type { SwiftResponse } from '../../http.js';
 import type { AppDeps } from '../../pipeline.js';
 import { emptyResponse } from './common.js';
-import { fromWire } from './object-headers.js';
+import { fromHeader } from '../../headers.js';
 
 const OVERRIDE = 'x-object-sysmeta-container-update-override-';
 export const COPY_FROM_HEADER = 'x-backend-copy-from';
@@ -31,9 +31,9 @@ export function listingOverride(headers: Record<string, string>): { listing?: Li
   const etag = headers[`${OVERRIDE}etag`];
   const size = headers[`${OVERRIDE}size`];
   const type = headers[`${OVERRIDE}content-type`];
-  if (etag !== undefined) listing.etag = fromWire(etag);
+  if (etag !== undefined) listing.etag = fromHeader(etag);
   if (size !== undefined && /^\d+$/.test(size.trim())) listing.size = Number(size.trim());
-  if (type !== undefined) listing.contentType = fromWire(type);
+  if (type !== undefined) listing.contentType = fromHeader(type);
   return Object.keys(listing).length ? { listing } : {};
 }
 

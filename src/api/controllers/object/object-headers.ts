@@ -16,6 +16,7 @@
  */
 import type { Metadata, ObjectInfo } from '../../../storage/store.js';
 import { toHttpDate } from '../../../storage/timestamp.js';
+import { fromHeader, toHeader } from '../../headers.js';
 
 /** Request headers the object server stores verbatim and POST replaces (Swift's allowed_headers). */
 export const OBJECT_ALLOWED_HEADERS: readonly string[] = [
@@ -29,21 +30,6 @@ export const DATAFILE_SYSTEM_HEADERS: readonly string[] = ['x-static-large-objec
 const USER_META = 'x-object-meta-';
 const SYSMETA = 'x-object-sysmeta-';
 const TRANSIENT_SYSMETA = 'x-object-transient-sysmeta-';
-
-/** A raw header value as Unicode (invalid UTF-8 stays byte-for-byte as latin-1 characters). */
-export function fromWire(raw: string): string {
-  if (/^[\x00-\x7f]*$/.test(raw)) return raw;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'latin1'));
-  } catch {
-    return raw;
-  }
-}
-
-/** A Unicode value as the latin-1 string of its UTF-8 bytes, which is what Node writes to the wire. */
-export function toWire(value: string): string {
-  return /^[\x00-\x7f]*$/.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1');
-}
 
 function hasPrefix(key: string, prefix: string): boolean {
   return key.length > prefix.length && key.startsWith(prefix);
@@ -63,7 +49,7 @@ export function isDatafileSystem(key: string): boolean {
 export function metadataFromRequest(headers: Record<string, string>): Metadata {
   const meta: Metadata = {};
   for (const [key, value] of Object.entries(headers)) {
-    if (isPostReplaceable(key)) meta[key] = fromWire(value);
+    if (isPostReplaceable(key)) meta[key] = fromHeader(value);
   }
   return meta;
 }
@@ -72,7 +58,7 @@ export function metadataFromRequest(headers: Record<string, string>): Metadata {
 export function systemMetadataFromRequest(headers: Record<string, string>): Metadata {
   const meta: Metadata = {};
   for (const [key, value] of Object.entries(headers)) {
-    if (isDatafileSystem(key)) meta[key] = fromWire(value);
+    if (isDatafileSystem(key)) meta[key] = fromHeader(value);
   }
   return meta;
 }
@@ -107,9 +93,9 @@ export function lastModifiedSeconds(info: ObjectInfo): number {
  */
 export function objectResponseHeaders(info: ObjectInfo): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(info.systemMetadata)) headers[k] = toWire(v);
-  for (const [k, v] of Object.entries(info.metadata)) headers[k] = toWire(v);
-  headers['content-type'] = toWire(cleanContentType(info.contentType));
+  for (const [k, v] of Object.entries(info.systemMetadata)) headers[k] = toHeader(v);
+  for (const [k, v] of Object.entries(info.metadata)) headers[k] = toHeader(v);
+  headers['content-type'] = toHeader(cleanContentType(info.contentType));
   headers['etag'] = info.etag;
   headers['last-modified'] = toHttpDate(info.timestamp);
   headers['x-timestamp'] = normalTimestamp(info.timestamp);

@@ -15,7 +15,8 @@ import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import type { AppDeps } from '../../pipeline.js';
 import { checkAccess, objectRef, plainText, requestTimestamp, timestampSeconds, type ObjectTarget } from './common.js';
 import { deleteAtFromRequest } from './delete-at.js';
-import { fromWire, metadataFromRequest, toWire } from './object-headers.js';
+import { metadataFromRequest } from './object-headers.js';
+import { fromHeader, toHeader } from '../../headers.js';
 
 export async function postObject(req: SwiftRequest, target: ObjectTarget, deps: AppDeps): Promise<SwiftResponse> {
   const access = await checkAccess(req, target, deps, 'write');
@@ -30,7 +31,7 @@ export async function postObject(req: SwiftRequest, target: ObjectTarget, deps: 
     const info = await deps.store.postObject(objectRef(target), {
       timestamp,
       metadata: metadataFromRequest(req.headers),
-      ...(contentType ? { contentType: fromWire(contentType) } : {}),
+      ...(contentType ? { contentType: fromHeader(contentType) } : {}),
       deleteAt: deleteAt ?? null,
     });
     sysmeta = sysmetaHeaders(info.systemMetadata);
@@ -46,6 +47,6 @@ export async function postObject(req: SwiftRequest, target: ObjectTarget, deps: 
 /** The X-Object-Sysmeta-* items of an object, as response headers. */
 function sysmetaHeaders(systemMetadata: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(systemMetadata)) if (k.startsWith('x-object-sysmeta-')) out[k] = toWire(v);
+  for (const [k, v] of Object.entries(systemMetadata)) if (k.startsWith('x-object-sysmeta-')) out[k] = toHeader(v);
   return out;
 }

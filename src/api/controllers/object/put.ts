@@ -25,7 +25,8 @@ import { checkAccess, emptyResponse, objectRef, plainText, requestTimestamp, tim
 import { normalizeEtag, parseMatch } from './conditional.js';
 import { contentTypeForPut } from './content-type.js';
 import { deleteAtFromRequest } from './delete-at.js';
-import { fromWire, metadataFromRequest, systemMetadataFromRequest } from './object-headers.js';
+import { metadataFromRequest, systemMetadataFromRequest } from './object-headers.js';
+import { fromHeader } from '../../headers.js';
 import { copyPut, copySource, listingOverride } from './internal.js';
 import { limitBody } from './upload-body.js';
 import { isContentTypeOverridden } from '../../middleware/common/content-type-override.js';
@@ -63,7 +64,7 @@ export async function putObject(req: SwiftRequest, target: ObjectTarget, deps: A
   plainText(() => checkMetadata(req, 'object', deps.constraints));
   // A middleware that set Swift's own parameters (versioning's delete markers) is trusted with them.
   if (!isContentTypeOverridden(req)) checkContentTypeParams(rawContentType);
-  const contentType = fromWire(rawContentType);
+  const contentType = fromHeader(rawContentType);
 
   const ref = objectRef(target);
   if (ifNoneMatch) {

@@ -16,18 +16,9 @@ import { httpError } from '../../errors.js';
 import { pyQuote, pyUnquote } from '../common/quote.js';
 import { TGT_ACCT_SYMLINK_HDR, TGT_ETAG_SYMLINK_HDR, TGT_OBJ_SYMLINK_HDR } from './headers.js';
 import { normalizeEtag } from '../../controllers/object/conditional.js';
+import { fromHeader } from '../../headers.js';
 
 const FORM_ERROR = 'X-Symlink-Target header must be of the form <container name>/<object name>';
-
-/** A raw header value (latin-1 characters standing for bytes) as Unicode, when it is UTF-8. */
-export function wireToUnicode(raw: string): string {
-  if (/^[\x00-\x7f]*$/.test(raw)) return raw;
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'latin1'));
-  } catch {
-    return raw;
-  }
-}
 
 /** What a valid symlink PUT points at. */
 export interface SymlinkTarget {
@@ -42,7 +33,7 @@ export interface SymlinkTarget {
  * normalize them in `headers` (a copy the caller owns). Throws the Swift error response.
  */
 export function validateSymlinkPut(headers: Record<string, string>, self: { account: string; container: string; object: string }): SymlinkTarget {
-  const raw = pyUnquote(wireToUnicode(headers[TGT_OBJ_SYMLINK_HDR] ?? ''));
+  const raw = pyUnquote(fromHeader(headers[TGT_OBJ_SYMLINK_HDR] ?? ''));
   if (raw.startsWith('/')) throw httpError(412, FORM_ERROR, { 'content-type': 'text/plain' });
   // check_path_header: split_path('/' + value, 2, 2, rest_with_last=True)
   const slash = raw.indexOf('/');
@@ -53,7 +44,7 @@ export function validateSymlinkPut(headers: Record<string, string>, self: { acco
 
   let account = self.account;
   if (headers[TGT_ACCT_SYMLINK_HDR] !== undefined) {
-    const given = pyUnquote(wireToUnicode(headers[TGT_ACCT_SYMLINK_HDR]!));
+    const given = pyUnquote(fromHeader(headers[TGT_ACCT_SYMLINK_HDR]!));
     if (!given) throw httpError(412, 'Account name cannot be empty');
     if (given.includes('/')) throw httpError(412, 'Account name cannot contain slashes');
     account = given;
