@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BrickWriter, DataHandle, ObjectRecord } from './brick/brick.js';
+import type { DataHandle, ObjectRecord } from './brick/brick.js';
 import { BrickUnavailable, ChecksumMismatch, Conflict, fromErrno, InsufficientStorage, SizeMismatch, Timeout } from './errors.js';
 import type { Member } from './member.js';
 import type { ObjectRef } from './store.js';
@@ -82,9 +82,7 @@ async function copyOnce(ref: ObjectRef, source: ObjectRecord, sink: Member, sink
 class SourceBad extends Error {}
 
 async function streamTo(ref: ObjectRef, source: ObjectRecord, handle: DataHandle, sink: Member, opts: CopyOptions): Promise<CopyResult> {
-  const writer = await sink.call((b) => b.createWriter(ref, source.dataTimestamp), {
-    onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
-  });
+  const writer = await sink.createWriter(ref, source.dataTimestamp);
   const ac = new AbortController();
   const stalled = (): void => ac.abort(new Timeout(`heal copy of ${ref.object} made no progress for ${opts.stallMs} ms`));
   const timer = setTimeout(stalled, opts.stallMs);

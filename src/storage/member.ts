@@ -6,9 +6,10 @@
  *
  * Calls never reject with anything but a StoreError: other errors are mapped by `fromErrno`.
  */
-import type { Brick, BrickHealth } from './brick/brick.js';
+import type { Brick, BrickHealth, BrickWriter } from './brick/brick.js';
 import { BrickUnavailable, fromErrno, InsufficientStorage, StoreError, Timeout } from './errors.js';
 import type { StoreMetricsSink } from './metrics-sink.js';
+import type { ObjectRef, Timestamp } from './store.js';
 
 export interface MemberOptions {
   /** A call that takes longer is abandoned (Timeout) and the brick marked down. */
@@ -114,6 +115,13 @@ export class Member {
       if (markDown && failure) this.markDown(err);
       throw err;
     }
+  }
+
+  /** Start a write through call(); a writer that arrives after the call timed out is aborted, not leaked. */
+  createWriter(ref: ObjectRef, timestamp: Timestamp): Promise<BrickWriter> {
+    return this.call((b) => b.createWriter(ref, timestamp), {
+      onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
+    });
   }
 
   /**

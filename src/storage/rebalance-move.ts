@@ -17,7 +17,7 @@
  * copied, so it wins; nothing newer is ever overwritten.
  */
 import { pipeline } from 'node:stream/promises';
-import type { BrickWriter, ObjectRecord } from './brick/brick.js';
+import type { ObjectRecord } from './brick/brick.js';
 import { Conflict, fromErrno, InsufficientStorage, type StoreError } from './errors.js';
 import { isLinkto, isPresent, linktoFor } from './linkto.js';
 import type { Lookup, ReplicaSet } from './replica-set.js';
@@ -130,9 +130,7 @@ async function copyVersion(dst: ReplicaSet, src: ReplicaSet, from: Lookup, recor
       else if (!room[i]) missed.set(i, new InsufficientStorage(`brick ${m.id} is below min-free-disk`));
     });
     await dst.transact(ref, record.timestamp, targets, missed, async (m) => {
-      const writer = await m.call((b) => b.createWriter(ref, record.dataTimestamp), {
-        onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
-      });
+      const writer = await m.createWriter(ref, record.dataTimestamp);
       try {
         await pipeline(handle.read(), writer.stream);
         await m.call(() => writer.commit(record));

@@ -4,7 +4,7 @@
  * Both run as AFR transactions (ReplicaSet.transact): dirty marks first, blame for who missed it.
  */
 import { pipeline } from 'node:stream/promises';
-import type { BrickWriter, ObjectRecord } from './brick/brick.js';
+import type { ObjectRecord } from './brick/brick.js';
 import { dataFileName } from './brick/records.js';
 import { BrickUnavailable, fromErrno, type StoreError } from './errors.js';
 import type { Member } from './member.js';
@@ -31,9 +31,7 @@ export function updateVersion(set: ReplicaSet, lookup: Lookup, record: ObjectRec
 async function repair(set: ReplicaSet, lookup: Lookup, member: Member, record: ObjectRecord): Promise<void> {
   const handle = await set.openData(lookup);
   try {
-    const writer = await member.call((b) => b.createWriter(lookup.ref, record.dataTimestamp), {
-      onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
-    });
+    const writer = await member.createWriter(lookup.ref, record.dataTimestamp);
     try {
       await pipeline(handle.read(), writer.stream);
       await member.call(() => writer.commit(record));

@@ -61,9 +61,7 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
   const writers = new Map<number, BrickWriter>();
   await Promise.all(marked.map(async (i) => {
     try {
-      const w = await set.members[i]!.call((b) => b.createWriter(ref, ts), {
-        onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
-      });
+      const w = await set.members[i]!.createWriter(ref, ts);
       writers.set(i, w);
     } catch (err) {
       failed.set(i, err as StoreError);
