@@ -16,11 +16,12 @@
  * An overwrite during the move goes to the target set (the hashed set) and is newer than anything
  * copied, so it wins; nothing newer is ever overwritten.
  */
-import { pipeline } from 'node:stream/promises';
 import type { ObjectRecord } from './brick/brick.js';
-import { Conflict, fromErrno, InsufficientStorage, type StoreError } from './errors.js';
+import { refOf } from './brick/records.js';
+import { Conflict, InsufficientStorage, type StoreError } from './errors.js';
 import { isLinkto, isPresent, linktoFor } from './linkto.js';
 import type { Lookup, ReplicaSet } from './replica-set.js';
+import { writeVersion } from './replica-update.js';
 import type { ObjectRef } from './store.js';
 import { withOffset } from './timestamp.js';
 
@@ -118,7 +119,6 @@ async function replaceOthers(sets: readonly ReplicaSet[], target: number, lookup
  * `record` there, as one AFR transaction (dirty marks, quorum, blame for who missed it).
  */
 async function copyVersion(dst: ReplicaSet, src: ReplicaSet, from: Lookup, record: ObjectRecord): Promise<void> {
-  const ref: ObjectRef = { account: record.account, container: record.container, object: record.name };
   const handle = await src.openData(from);
   try {
     // As a client write: bricks below min-free-disk take no new data (a full set fails the move, counted).
@@ -129,16 +129,7 @@ async function copyVersion(dst: ReplicaSet, src: ReplicaSet, from: Lookup, recor
       if (!m.up) missed.set(i, dst.downError(i));
       else if (!room[i]) missed.set(i, new InsufficientStorage(`brick ${m.id} is below min-free-disk`));
     });
-    await dst.transact(ref, record.timestamp, targets, missed, async (m) => {
-      const writer = await m.createWriter(ref, record.dataTimestamp);
-      try {
-        await pipeline(handle.read(), writer.stream);
-        await m.call(() => writer.commit(record));
-      } catch (err) {
-        await writer.abort().catch(() => undefined);
-        throw fromErrno(err, m.id);
-      }
-    });
+    await dst.transact(refOf(record), record.timestamp, targets, missed, (m) => writeVersion(m, handle, record));
   } finally {
     handle.close();
   }

@@ -4,8 +4,8 @@
  * Both run as AFR transactions (ReplicaSet.transact): dirty marks first, blame for who missed it.
  */
 import { pipeline } from 'node:stream/promises';
-import type { ObjectRecord } from './brick/brick.js';
-import { dataFileName } from './brick/records.js';
+import type { DataHandle, ObjectRecord } from './brick/brick.js';
+import { dataFileName, refOf } from './brick/records.js';
 import { BrickUnavailable, fromErrno, type StoreError } from './errors.js';
 import type { Member } from './member.js';
 import type { Lookup, ReplicaSet } from './replica-set.js';
@@ -31,16 +31,24 @@ export function updateVersion(set: ReplicaSet, lookup: Lookup, record: ObjectRec
 async function repair(set: ReplicaSet, lookup: Lookup, member: Member, record: ObjectRecord): Promise<void> {
   const handle = await set.openData(lookup);
   try {
-    const writer = await member.createWriter(lookup.ref, record.dataTimestamp);
-    try {
-      await pipeline(handle.read(), writer.stream);
-      await member.call(() => writer.commit(record));
-    } catch (err) {
-      await writer.abort().catch(() => undefined);
-      throw fromErrno(err, member.id);
-    }
+    await writeVersion(member, handle, record);
   } finally {
     handle.close();
+  }
+}
+
+/**
+ * Stream `handle` into a new writer on `member` and commit `record` (naming that data) there; the
+ * writer is aborted on any failure. The caller owns the handle.
+ */
+export async function writeVersion(member: Member, handle: DataHandle, record: ObjectRecord): Promise<void> {
+  const writer = await member.createWriter(refOf(record), record.dataTimestamp);
+  try {
+    await pipeline(handle.read(), writer.stream);
+    await member.call(() => writer.commit(record));
+  } catch (err) {
+    await writer.abort().catch(() => undefined);
+    throw fromErrno(err, member.id);
   }
 }
 
