@@ -59,7 +59,7 @@ export async function moveName(sets: readonly ReplicaSet[], ref: ObjectRef, targ
     const lookups = new Map<number, Lookup>();
     await Promise.all(involved.map(async (i) => { lookups.set(i, await sets[i]!.lookup(ref)); }));
     try {
-      bytes += await settleTarget(sets, ref, target, lookups);
+      bytes += await settleTarget(sets, target, lookups);
       return { moved: await replaceOthers(sets, target, lookups), bytes };
     } catch (err) {
       if (!(err instanceof Conflict)) throw err;
@@ -70,7 +70,7 @@ export async function moveName(sets: readonly ReplicaSet[], ref: ObjectRef, targ
 }
 
 /** Step 2: make the target hold the newest present version. Resolves with the bytes copied. */
-async function settleTarget(sets: readonly ReplicaSet[], ref: ObjectRef, target: number, lookups: Map<number, Lookup>): Promise<number> {
+async function settleTarget(sets: readonly ReplicaSet[], target: number, lookups: Map<number, Lookup>): Promise<number> {
   let best: { set: number; lookup: Lookup } | undefined;
   for (const [set, lookup] of lookups) {
     const r = lookup.newest;
