@@ -7,9 +7,9 @@
  * timestamps, newest value per metadata key: records.ts), so this is safe against concurrent changes:
  * a change racing the heal is merged, never overwritten.
  */
-import type { AccountRecord, ContainerRecord, TimestampedMetadata } from './brick/brick.js';
+import type { AccountRecord, Brick, ContainerRecord, TimestampedMetadata } from './brick/brick.js';
 import { mergeAccountRecords, mergeContainerRecords } from './brick/records.js';
-import { mergeScans, PagedScan } from './heal-scan.js';
+import { mergeScans, PagedScan, type ScanGroup } from './heal-scan.js';
 import type { Member } from './member.js';
 import { compareNames } from './store.js';
 
@@ -37,14 +37,7 @@ export async function healCatalog(members: Member[], opts: CatalogOptions = {}):
   for await (const group of mergeScans(scans, (a, b) => compareNames(a.account, b.account))) {
     if (opts.signal?.aborted) break;
     counts.accounts++;
-    const merged = [...group.items.values()].reduce<AccountRecord | undefined>((acc, r) => mergeAccountRecords(acc, r), undefined)!;
-    await Promise.all(up.map(async (m, k) => {
-      if (group.failed.has(k)) return;
-      const have = group.items.get(k);
-      if (have && sameAccount(have, merged)) return;
-      counts.fixed++;
-      if (!opts.dryRun) await m.call((b) => b.mergeAccount(merged)).catch(() => undefined);
-    }));
+    const merged = await mergeOnto(up, group, mergeAccountRecords, sameAccount, (b, r) => b.mergeAccount(r), counts, opts);
     await healContainers(up, merged.account, pageSize, counts, opts);
   }
   counts.unreadable.push(...up.filter((_m, k) => scans[k]!.failed).map((m) => m.id));
@@ -60,15 +53,26 @@ async function healContainers(up: Member[], account: string, pageSize: number, c
   for await (const group of mergeScans(scans, (a, b) => compareNames(a.container, b.container))) {
     if (opts.signal?.aborted) return;
     counts.containers++;
-    const merged = [...group.items.values()].reduce<ContainerRecord | undefined>((acc, r) => mergeContainerRecords(acc, r), undefined)!;
-    await Promise.all(up.map(async (m, k) => {
-      if (group.failed.has(k)) return;
-      const have = group.items.get(k);
-      if (have && sameContainer(have, merged)) return;
-      counts.fixed++;
-      if (!opts.dryRun) await m.call((b) => b.mergeContainer(merged)).catch(() => undefined);
-    }));
+    await mergeOnto(up, group, mergeContainerRecords, sameContainer, (b, r) => b.mergeContainer(r), counts, opts);
   }
+}
+
+/**
+ * Merge the records the bricks hold for one name and merge the result onto every readable brick
+ * whose record differs or is missing (counted as fixed; a brick that refuses is left to the next crawl).
+ */
+async function mergeOnto<T>(up: Member[], group: ScanGroup<T>, merge: (stored: T | undefined, incoming: T) => T,
+                            same: (a: T, b: T) => boolean, write: (brick: Brick, record: T) => Promise<unknown>,
+                            counts: CatalogCounts, opts: CatalogOptions): Promise<T> {
+  const merged = [...group.items.values()].reduce<T | undefined>(merge, undefined)!;
+  await Promise.all(up.map(async (m, k) => {
+    if (group.failed.has(k)) return;
+    const have = group.items.get(k);
+    if (have && same(have, merged)) return;
+    counts.fixed++;
+    if (!opts.dryRun) await m.call((b) => write(b, merged)).catch(() => undefined);
+  }));
+  return merged;
 }
 
 function sameAccount(a: AccountRecord, b: AccountRecord): boolean {
