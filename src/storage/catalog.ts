@@ -10,10 +10,10 @@
  */
 import type { AccountRecord, Brick, ContainerRecord, TimestampedMetadata, UsageCounters } from './brick/brick.js';
 import { mergeAccountRecords, mergeContainerRecords } from './brick/records.js';
-import { MergeCursor, PagedCursor, type Cursor } from './cursor.js';
+import { brickListCursor, MergeCursor, type Cursor, type ListingQuery, type PagedCursor } from './cursor.js';
 import { QuorumNotMet, StoreError } from './errors.js';
 import type { ReplicaSet } from './replica-set.js';
-import { LISTING_LIMIT, type MetadataUpdate, type Timestamp } from './store.js';
+import type { MetadataUpdate, Timestamp } from './store.js';
 
 /** A container row of an account listing with its counts summed over the replica sets. */
 export type ContainerRow = ContainerRecord & UsageCounters;
@@ -64,7 +64,7 @@ export class Catalog {
    * The containers of an account in listing order, merged over every reachable brick, deleted ones
    * dropped; each row's counts are the sum over sets of one brick's counters per set.
    */
-  containers(account: string, q: { marker?: string; endMarker?: string; prefix?: string; reverse: boolean; firstPage: number; seekPage: number }): Cursor<ContainerRow> {
+  containers(account: string, q: ListingQuery): Cursor<ContainerRow> {
     const sources: Array<{ set: number; cursor: PagedCursor<ContainerRow> }> = [];
     for (const set of this.sets) {
       let members = set.upMembers();
@@ -73,16 +73,7 @@ export class Catalog {
         const m = set.members[i]!;
         sources.push({
           set: set.index,
-          cursor: new PagedCursor<ContainerRow>(
-            (marker, limit) => m.call((b) => b.listContainers(account, {
-              ...(marker !== undefined ? { marker } : {}),
-              ...(q.endMarker !== undefined ? { endMarker: q.endMarker } : {}),
-              ...(q.prefix !== undefined ? { prefix: q.prefix } : {}),
-              reverse: q.reverse, limit,
-            })),
-            (r) => r.container,
-            { reverse: q.reverse, ...(q.marker !== undefined ? { marker: q.marker } : {}), firstPage: q.firstPage, maxPage: LISTING_LIMIT, seekPage: q.seekPage },
-          ),
+          cursor: brickListCursor<ContainerRow>((query) => m.call((b) => b.listContainers(account, query)), (r) => r.container, q),
         });
       }
     }

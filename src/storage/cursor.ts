@@ -6,7 +6,8 @@
  * skips the rolled-up names with a seek instead of reading them, so a page costs
  * O(sources × limit) records however large the container is (DESIGN.md §6).
  */
-import { compareNames, type SubdirEntry } from './store.js';
+import type { BrickListQuery } from './brick/brick.js';
+import { compareNames, LISTING_LIMIT, type SubdirEntry } from './store.js';
 
 export interface Cursor<T> {
   /** The next item, or undefined at the end. Rejects if the source failed. */
@@ -39,6 +40,34 @@ export interface PagedCursorOptions {
   maxPage: number;
   /** Items per fetch right after a roll-up seek (the next name is usually all that is needed). */
   seekPage: number;
+}
+
+/** A listing query as the merging cursors take it: Swift's bounds and direction, and the page sizes. */
+export interface ListingQuery {
+  marker?: string;
+  endMarker?: string;
+  prefix?: string;
+  reverse: boolean;
+  firstPage: number;
+  seekPage: number;
+}
+
+/**
+ * A PagedCursor over one brick listing (`list`: a brick's listObjects or listContainers) for `q`:
+ * each page asks for the names after the cursor's marker, within q's end marker and prefix.
+ */
+export function brickListCursor<T>(list: (query: BrickListQuery) => Promise<T[]>, nameOf: (item: T) => string,
+                                   q: ListingQuery): PagedCursor<T> {
+  return new PagedCursor<T>(
+    (marker, limit) => list({
+      ...(marker !== undefined ? { marker } : {}),
+      ...(q.endMarker !== undefined ? { endMarker: q.endMarker } : {}),
+      ...(q.prefix !== undefined ? { prefix: q.prefix } : {}),
+      reverse: q.reverse, limit,
+    }),
+    nameOf,
+    { reverse: q.reverse, ...(q.marker !== undefined ? { marker: q.marker } : {}), firstPage: q.firstPage, maxPage: LISTING_LIMIT, seekPage: q.seekPage },
+  );
 }
 
 /** A cursor over one sorted source fetched page by page, resuming after the last name it saw. */

@@ -17,13 +17,13 @@
  * The streaming object write is in replica-write.ts; POST and same-set copies in replica-update.ts.
  */
 import type { Brick, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
-import { PagedCursor, MergeCursor, type Cursor } from './cursor.js';
+import { brickListCursor, MergeCursor, type Cursor, type ListingQuery } from './cursor.js';
 import { BrickUnavailable, Conflict, InsufficientStorage, QuorumNotMet, StoreError } from './errors.js';
 import { dmHash } from './hash.js';
 import { chooseNewest, sameVersion } from './versions.js';
 import { isBrickFailure, type Member } from './member.js';
 import { hasQuorum, quorumSize, type QuorumPolicy } from './quorum.js';
-import { LISTING_LIMIT, type ObjectRef, type Timestamp } from './store.js';
+import type { ObjectRef, Timestamp } from './store.js';
 import { linkCopy, updateVersion } from './replica-update.js';
 import { writeObject, type WriteRequest } from './replica-write.js';
 
@@ -46,13 +46,7 @@ export interface Lookup {
 type OpResult = { ok: true } | { ok: false; err: StoreError };
 
 /** Listing window passed down to the bricks (the marker moves as the cursor pages). */
-export interface SetListQuery {
-  marker?: string;
-  endMarker?: string;
-  prefix?: string;
-  reverse: boolean;
-  firstPage: number;
-  seekPage: number;
+export interface SetListQuery extends ListingQuery {
   /** Yield the set's newest record even when it is a tombstone (cross-set merges during a rebalance). */
   tombstones?: boolean;
 }
@@ -271,16 +265,8 @@ export class ReplicaSet {
   cursor(account: string, container: string, q: SetListQuery): Cursor<ObjectRecord> {
     let members = this.upMembers();
     if (members.length === 0) members = this.members.map((_m, i) => i);
-    const sources = members.map((i) => new PagedCursor<ObjectRecord>(
-      (marker, limit) => this.members[i]!.call((b) => b.listObjects(account, container, {
-        ...(marker !== undefined ? { marker } : {}),
-        ...(q.endMarker !== undefined ? { endMarker: q.endMarker } : {}),
-        ...(q.prefix !== undefined ? { prefix: q.prefix } : {}),
-        reverse: q.reverse, limit,
-      })),
-      (r) => r.name,
-      { reverse: q.reverse, ...(q.marker !== undefined ? { marker: q.marker } : {}), firstPage: q.firstPage, maxPage: LISTING_LIMIT, seekPage: q.seekPage },
-    ));
+    const sources = members.map((i) => brickListCursor<ObjectRecord>(
+      (query) => this.members[i]!.call((b) => b.listObjects(account, container, query)), (r) => r.name, q));
     return new MergeCursor(sources, {
       nameOf: (r) => r.name,
       reverse: q.reverse,
