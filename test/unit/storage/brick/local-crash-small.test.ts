@@ -3,64 +3,25 @@
  * killed with SIGKILL while writing leaves every object at a version it committed (or the one being
  * committed), whole, with no tmp file and no orphan data file after a sweep and an audit.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalBrick } from '../../../../src/storage/brick/local.js';
+import { ensureBuilt, repo, runAndKill } from './crash-helpers.js';
 import { readData } from './helpers.js';
 
 const VOLUME = 'vol-crash-small';
 const OBJECTS = 8;
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const dist = path.join(repo, 'dist');
 const fixture = path.join(repo, 'test/fixtures/brick-crash-small-writer.mjs');
 const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'cairn-crash-small-'));
 afterAll(async () => { await fsp.rm(scratch, { recursive: true, force: true }); });
-
-/** Rebuild dist/ when the compiled brick is missing or older than its sources. */
-function ensureBuilt(): void {
-  const out = path.join(dist, 'storage/brick/local.js');
-  const srcDir = path.join(repo, 'src/storage/brick');
-  const newest = Math.max(...readdirSync(srcDir).filter((f) => f.endsWith('.ts')).map((f) => statSync(path.join(srcDir, f)).mtimeMs));
-  if (existsSync(out) && statSync(out).mtimeMs >= newest) return;
-  spawnSync('npx', ['tsc', '-p', repo], { cwd: repo, stdio: 'ignore' });
-  if (!existsSync(out)) throw new Error('tsc did not produce dist/storage/brick/local.js');
-}
 
 const sizeOf = (n: number, k: number): number => (n * 7919 + k * 104729) % 60000;
 function expectedBody(n: number, k: number): Buffer {
   const b = Buffer.alloc(sizeOf(n, k));
   for (let i = 0; i < b.length; i++) b[i] = (i * 31 + n * 17 + k) & 0xff;
   return b;
-}
-
-/** Run the writer from version `start`; SIGKILL it `delayMs` after its first reported round. */
-function runAndKill(dir: string, start: number, delayMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fixture, dist, dir, VOLUME, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let last = -1;
-    let stderr = '';
-    let out = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const l of lines) {
-        const m = /^committed (\d+)$/.exec(l);
-        if (!m) continue;
-        if (last < 0) setTimeout(() => child.kill('SIGKILL'), delayMs);
-        last = Number(m[1]);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(last);
-      else reject(new Error(`writer exited (${code}): ${stderr}`));
-    });
-  });
 }
 
 describe('LocalBrick crash safety, small writes', () => {
@@ -70,7 +31,7 @@ describe('LocalBrick crash safety, small writes', () => {
     const dir = path.join(scratch, 'crash');
     let next = 1;
     for (const delay of [0, 2, 5, 11, 23, 40]) {
-      const lastReported = await runAndKill(dir, next, delay);
+      const lastReported = await runAndKill(fixture, dir, VOLUME, next, delay);
       const brick = new LocalBrick(dir, { volumeId: VOLUME, auditGraceMs: 0 });
       await brick.open(); // sweeps tmp/
       expect(await fsp.readdir(path.join(dir, 'tmp'))).toEqual([]);

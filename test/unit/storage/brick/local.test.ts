@@ -1,14 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, promises as fsp, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fsp, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Brick } from '../../../../src/storage/brick/brick.js';
 import { BrickIdentityMismatch, LocalBrick } from '../../../../src/storage/brick/local.js';
 import { dataFileName } from '../../../../src/storage/brick/records.js';
 import { BrickUnavailable, Conflict } from '../../../../src/storage/errors.js';
 import { brickContract } from './contract.js';
+import { ensureBuilt, repo, runAndKill } from './crash-helpers.js';
 import { bytes, put, readData, record, ref, ts } from './helpers.js';
 
 const VOLUME = 'vol-test';
@@ -220,21 +219,7 @@ describe('LocalBrick on disk', () => {
 
 // -------------------------------------------------------------------------------------- crash safety
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const dist = path.join(repo, 'dist');
 const fixture = path.join(repo, 'test/fixtures/brick-crash-writer.mjs');
-
-/** Rebuild dist/ when the compiled brick is missing or older than its sources. */
-function ensureBuilt(): void {
-  const out = path.join(dist, 'storage/brick/local.js');
-  const srcDir = path.join(repo, 'src/storage/brick');
-  const newest = Math.max(...[srcDir, path.dirname(srcDir)].flatMap((d) =>
-    readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => statSync(path.join(d, f)).mtimeMs)));
-  if (existsSync(out) && statSync(out).mtimeMs >= newest) return;
-  // Other engineers' files may not compile yet; tsc still emits, so only the output is checked.
-  spawnSync('npx', ['tsc', '-p', repo], { cwd: repo, stdio: 'ignore' });
-  if (!existsSync(out)) throw new Error('tsc did not produce dist/storage/brick/local.js');
-}
 
 const sizeOf = (v: number): number => 100_000 + ((v * 7919) % 1_500_000);
 function expectedBody(v: number): Buffer {
@@ -244,32 +229,6 @@ function expectedBody(v: number): Buffer {
 }
 const versionOf = (timestamp: string): number => Number(timestamp.slice(11));
 
-/** Run the writer child from version `start`; SIGKILL it `delayMs` after its first commit. */
-function runAndKill(dir: string, start: number, delayMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fixture, dist, dir, VOLUME, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let last = -1;
-    let stderr = '';
-    let out = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const l of lines) {
-        const m = /^committed (\d+)$/.exec(l);
-        if (!m) continue;
-        if (last < 0) setTimeout(() => child.kill('SIGKILL'), delayMs);
-        last = Number(m[1]);
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(last);
-      else reject(new Error(`writer exited (${code}): ${stderr}`));
-    });
-  });
-}
-
 describe('LocalBrick crash safety', () => {
   beforeAll(ensureBuilt, 180_000);
 
@@ -278,7 +237,7 @@ describe('LocalBrick crash safety', () => {
     const o = { account: 'AUTH_crash', container: 'c', object: 'victim' };
     let next = 1;
     for (let round = 0; round < 8; round++) {
-      const lastReported = await runAndKill(dir, next, [0, 3, 7, 15, 25, 40, 60, 90][round]!);
+      const lastReported = await runAndKill(fixture, dir, VOLUME, next, [0, 3, 7, 15, 25, 40, 60, 90][round]!);
       const brick = new LocalBrick(dir, { volumeId: VOLUME, auditGraceMs: 0 });
       await brick.open(); // sweeps tmp/
       expect(await fsp.readdir(path.join(dir, 'tmp'))).toEqual([]);
