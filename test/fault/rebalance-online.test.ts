@@ -21,7 +21,7 @@ import type { VolumeSpec } from '../../src/storage/store.js';
 import { addBricks } from '../../src/storage/volume-admin.js';
 import { readVolumeFile, updateVolumeFile, writeVolumeFile } from '../../src/storage/volume-file.js';
 import { definitionOf, openDefined, watchDefinition } from '../../src/storage/volume-runtime.js';
-import { openVolume, type Volume } from '../../src/storage/volume.js';
+import { openVolume } from '../../src/storage/volume.js';
 import { putText, ts } from '../unit/storage/store-helpers.js';
 
 const A = 'AUTH_online';
