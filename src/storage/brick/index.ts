@@ -149,6 +149,47 @@ export interface IndexOptions {
   fsync: boolean;
 }
 
+/**
+ * Open the index, retrying while another process (a cluster worker sharing the brick) holds a lock.
+ * SQLite does not call the busy handler in every case during setup (switching to WAL, recovering a
+ * WAL another connection is creating), so SQLITE_BUSY can come back at once despite busy_timeout;
+ * the open is idempotent, so it is simply tried again for a few seconds.
+ */
+function openWithRetry(file: string, opts: IndexOptions): Database.Database {
+  const deadline = Date.now() + 10_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openOnce(file, opts);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      // A short synchronous pause: this runs once per brick at startup, never on a request path.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(10 * 2 ** attempt, 200));
+    }
+  }
+}
+
+function openOnce(file: string, opts: IndexOptions): Database.Database {
+  const db = new Database(file);
+  try {
+    // First: another process sharing the brick (node cluster workers) may hold the lock even while
+    // the journal mode is switched and the schema created, on a brick opened by all at once.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    // Never FULL: commits must not fsync on the event loop; durable() does it on the threadpool.
+    db.pragma('synchronous = NORMAL');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) throw new Error(`index ${file} has schema ${version}; this code knows ${SCHEMA_VERSION}`);
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`); // a write: the WAL file exists from here on
+    if (opts.fsync && !existsSync(`${file}-wal`)) throw new Error(`index ${file} has no write-ahead log file`);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
 export class BrickIndex {
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
@@ -157,23 +198,7 @@ export class BrickIndex {
 
   /** Open (creating if needed) the index at `file`. Throws on a newer schema than this code knows. */
   constructor(file: string, opts: IndexOptions) {
-    this.db = new Database(file);
-    try {
-      // First: another process sharing the brick (node cluster workers) may hold the lock even while
-      // the journal mode is switched and the schema created, on a brick opened by all at once.
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('journal_mode = WAL');
-      // Never FULL: commits must not fsync on the event loop; durable() does it on the threadpool.
-      this.db.pragma('synchronous = NORMAL');
-      const version = this.db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) throw new Error(`index ${file} has schema ${version}; this code knows ${SCHEMA_VERSION}`);
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`); // a write: the WAL file exists from here on
-      if (opts.fsync && !existsSync(`${file}-wal`)) throw new Error(`index ${file} has no write-ahead log file`);
-    } catch (err) {
-      this.db.close();
-      throw err;
-    }
+    this.db = openWithRetry(file, opts);
     this.wal = opts.fsync ? new GroupSync(`${file}-wal`) : undefined;
   }
 
