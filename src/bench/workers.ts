@@ -7,10 +7,14 @@
  * then the two take turns for a few rounds and each op's best round is reported.
  *
  * The bench client runs in this process on the same machine: on a 2-core host it competes with the
- * two workers for CPU, so the speedup shown is a floor of what a separate client would see.
+ * two workers for CPU, so the speedup shown is a floor of what a separate client would see. The CPU
+ * each side used is printed too: one process already keeps more than one core busy (its I/O threads
+ * and the kernel's fsync work), and a second worker can only add what the host has left.
  */
 import { availableParallelism, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { BenchOptions } from '../cli/bench.js';
+import { treeCpuSeconds } from './proc-cpu.js';
 import { makeProgress, type Progress } from './progress.js';
 import type { OpStats, SmallResult } from './results.js';
 import { benchSmall } from './small.js';
@@ -29,8 +33,11 @@ export interface WorkersResult {
   shape: string;
   /** The load average when the run began: other work on the host skews the numbers. */
   loadAverage: number;
-  runs: Array<{ workers: number; small: SmallResult }>;
+  runs: Array<{ workers: number; small: SmallResult; cpu?: CpuUse }>;
 }
+
+/** Average CPU cores busy over the measured rounds: the server's process tree, and this client. */
+export interface CpuUse { serverCores: number; clientCores: number }
 
 /** Run the comparison and print it; resolves with the process exit code. */
 export async function benchWorkers(o: BenchOptions): Promise<number> {
@@ -46,7 +53,11 @@ export async function benchWorkers(o: BenchOptions): Promise<number> {
   }
 }
 
-interface Server { workers: number; target: Target; session: SwiftSession; rounds: SmallResult[] }
+interface Server {
+  workers: number; target: Target; session: SwiftSession; rounds: SmallResult[];
+  /** CPU seconds (server tree, client) and wall seconds summed over the measured rounds. */
+  serverCpu: number; clientCpu: number; wall: number; cpuKnown: boolean;
+}
 
 /**
  * Both servers run for the whole comparison (each on its own volume) and are measured in turns, so a
@@ -63,7 +74,10 @@ async function compare(o: BenchOptions, progress: Progress): Promise<WorkersResu
         ...(o.dir ? { dir: o.dir } : {}), ...(o.keep ? { keep: true } : {}),
       });
       const auth = await authenticate(target).catch(async (err: unknown) => { await target.stop(); throw err; });
-      servers.push({ workers, target, session: new SwiftSession(auth.storageUrl, auth.token, o.concurrency), rounds: [] });
+      servers.push({
+        workers, target, session: new SwiftSession(auth.storageUrl, auth.token, o.concurrency), rounds: [],
+        serverCpu: 0, clientCpu: 0, wall: 0, cpuKnown: target.pid !== undefined,
+      });
     }
     for (const s of servers) {
       // JIT warm-up of every worker, not counted.
@@ -73,7 +87,16 @@ async function compare(o: BenchOptions, progress: Progress): Promise<WorkersResu
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
         progress.note(`bench --workers-compare: ${label(s.workers)}: round ${round + 1} of ${ROUNDS}`);
+        const server0 = s.target.pid === undefined ? undefined : treeCpuSeconds(s.target.pid);
+        const client0 = process.cpuUsage();
+        const wall0 = performance.now();
         s.rounds.push(await benchSmall(s.session, o.smallKb, o.smallCount, o.concurrency, progress));
+        const server1 = s.target.pid === undefined ? undefined : treeCpuSeconds(s.target.pid);
+        const client = process.cpuUsage(client0);
+        s.wall += (performance.now() - wall0) / 1000;
+        s.clientCpu += (client.user + client.system) / 1e6;
+        if (server0 === undefined || server1 === undefined) s.cpuKnown = false;
+        else s.serverCpu += server1 - server0;
       }
     }
   } finally {
@@ -87,7 +110,10 @@ async function compare(o: BenchOptions, progress: Progress): Promise<WorkersResu
     fsync: o.fsync,
     shape: `${o.sets} replica set${o.sets === 1 ? '' : 's'} × ${o.replica}`,
     loadAverage,
-    runs: servers.map((s) => ({ workers: s.workers, small: best(s.rounds) })),
+    runs: servers.map((s) => ({
+      workers: s.workers, small: best(s.rounds),
+      ...(s.cpuKnown && s.wall > 0 ? { cpu: { serverCores: s.serverCpu / s.wall, clientCores: s.clientCpu / s.wall } } : {}),
+    })),
   };
 }
 
@@ -120,6 +146,10 @@ export function formatTable(r: WorkersResult, o: Pick<BenchOptions, 'smallKb' | 
     out.push(row([op, a.opsPerSec.toFixed(0), b ? b.opsPerSec.toFixed(0) : 'n/a', b ? `${(b.opsPerSec / a.opsPerSec).toFixed(2)}x` : 'n/a',
                   a.p99Ms.toFixed(2), b ? b.p99Ms.toFixed(2) : 'n/a']));
   }
+  for (const run of r.runs) {
+    if (!run.cpu) continue;
+    out.push(`  CPU, ${label(run.workers)}: server processes ${run.cpu.serverCores.toFixed(2)} cores busy on average, bench client ${run.cpu.clientCores.toFixed(2)} (of ${r.cores})`);
+  }
   return `${out.join('\n')}\n`;
 }
 
@@ -128,6 +158,9 @@ export function toJson(r: WorkersResult): string {
   const two = opsOf(r, 2);
   return `${JSON.stringify({
     cores: r.cores, fsync: r.fsync, shape: r.shape, load_average: round(r.loadAverage, 2), rounds: ROUNDS,
+    cpu_cores_busy: Object.fromEntries(r.runs.filter((x) => x.cpu).map((x) => [`workers_${x.workers}`, {
+      server: round(x.cpu!.serverCores, 2), client: round(x.cpu!.clientCores, 2),
+    }])),
     ops: Object.fromEntries([...one].map(([op, a]) => {
       const b = two.get(op);
       return [op, {
