@@ -141,7 +141,7 @@ const QUEUE_PER_WORKER = 2;
 class IoWorker {
   private done: ((r: Reply) => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** Set once the thread runs its code: until then jobs go elsewhere (starting one takes ~20-40 ms). */
+  /** Set once the thread runs its code, cleared when it is told to exit: jobs go only to ready workers. */
   ready = false;
   readonly thread: Worker;
 
@@ -184,8 +184,18 @@ class IoWorker {
   /** Exit once idle for IDLE_EXIT_MS (unless given a job before). */
   idle(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => { if (!this.busy) void this.thread.terminate(); }, IDLE_EXIT_MS);
+    this.idleTimer = setTimeout(() => { if (!this.busy) this.retire(); }, IDLE_EXIT_MS);
     this.idleTimer.unref();
+  }
+
+  /**
+   * Exit. The thread stops some time after terminate(), and a job posted to it meanwhile would be
+   * lost (its write failing with EIO, which marks the brick down): so it stops taking jobs first. The
+   * pool forgets it on 'exit', as it does a worker that died.
+   */
+  private retire(): void {
+    this.ready = false;
+    void this.thread.terminate();
   }
 
   private settle(r: Reply): void {
