@@ -8,7 +8,7 @@
  * own row format and counters), batched in one SQLite transaction per 50,000 rows, and the finished
  * index file is copied to the set's second replica. No data files exist: a listing never opens one.
  */
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ObjectRecord } from '../storage/brick/brick.js';
@@ -16,16 +16,21 @@ import { BrickIndex } from '../storage/brick/index.js';
 import { INDEX_DB } from '../storage/brick/local-files.js';
 import { dataFileName } from '../storage/brick/records.js';
 import { containerKey } from '../storage/layout.js';
-import type { ListQuery } from '../storage/store.js';
+import { layoutFromJSON, type HashLayout, type LayoutJSON } from '../storage/layout-arcs.js';
+import type { ListQuery, VolumeSpec } from '../storage/store.js';
 import { openVolume, type Volume } from '../storage/volume.js';
 
 const ACCOUNT = 'AUTH_bench';
 const CONTAINER = 'big';
 const BATCH = 50_000;
 
+/** Written into the bench directory once its volume is fully populated (what --dir reuses). */
+const POPULATED = 'populated.json';
+
 export interface ListingResult {
   objects: number;
-  populateSeconds: number;
+  /** Undefined when an earlier run's volume was reused. */
+  populateSeconds: number | undefined;
   timings: Array<{ label: string; entries: number; coldMs: number; warmMedianMs: number }>;
 }
 
@@ -34,9 +39,30 @@ function nameOf(i: number): string {
   return `d${String(i % 1000).padStart(3, '0')}/obj-${String(i).padStart(8, '0')}`;
 }
 
-export async function listingBench(dir: string, objects: number, log: (line: string) => void): Promise<ListingResult> {
+export async function listingBench(dir: string, objects: number, log: (line: string) => void,
+                                   opts: { reuse?: boolean } = {}): Promise<ListingResult> {
   const bricks = [0, 1, 2, 3].map((i) => join(dir, `list-b${i}`));
   const spec = { id: 'bench-listing', bricks, replica: 2, fsync: false };
+  const reused = opts.reuse === true ? populatedLayout(dir, objects) : undefined;
+  const populated = reused ? { layout: reused, seconds: undefined } : await populate(dir, bricks, spec, objects, log);
+  if (opts.reuse === true && !reused) writeFileSync(join(dir, POPULATED), JSON.stringify({ objects, layout: populated.layout }));
+  return { objects, populateSeconds: populated.seconds, timings: await timeQueries(spec, populated.layout, objects) };
+}
+
+/** The layout of a volume an earlier run populated in `dir` with `objects` objects, if there is one. */
+function populatedLayout(dir: string, objects: number): HashLayout | undefined {
+  const file = join(dir, POPULATED);
+  if (!existsSync(file)) return undefined;
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { objects: number; layout: LayoutJSON };
+  return saved.objects === objects ? layoutFromJSON(saved.layout) : undefined;
+}
+
+async function populate(dir: string, bricks: string[], spec: VolumeSpec, objects: number,
+                        log: (line: string) => void): Promise<{ layout: HashLayout; seconds: number }> {
+  // A stale or partial volume from an earlier run: start again (only the bench's own files go).
+  rmSync(join(dir, POPULATED), { force: true });
+  for (const b of bricks) rmSync(b, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   const first = await openVolume(spec);
   const layout = first.layout;
   const ts = '1700000000.00000';
@@ -66,8 +92,10 @@ export async function listingBench(dir: string, objects: number, log: (line: str
     for (const suffix of ['-wal', '-shm']) rmSync(join(replica, INDEX_DB + suffix), { force: true });
     copyFileSync(join(bricks[set * 2]!, INDEX_DB), join(replica, INDEX_DB));
   }
-  const populateSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { layout, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
 
+async function timeQueries(spec: VolumeSpec, layout: HashLayout, objects: number): Promise<ListingResult['timings']> {
   const volume = await openVolume(spec, { layout });
   try {
     const info = await volume.getContainer({ account: ACCOUNT, container: CONTAINER });
@@ -87,7 +115,7 @@ export async function listingBench(dir: string, objects: number, log: (line: str
       warm.sort((a, b) => a - b);
       timings.push({ label, entries: cold.entries, coldMs: cold.ms, warmMedianMs: warm[2]! });
     }
-    return { objects, populateSeconds, timings };
+    return timings;
   } finally {
     await volume.close();
   }
