@@ -112,6 +112,33 @@ function toRecord(r: ObjectRow): ObjectRecord {
   return out;
 }
 
+/** An objects row as a raw statement returns it: the values in OBJECT_COLUMNS order. */
+type RawObjectRow = [account: string, container: string, name: string, timestamp: string, dataTimestamp: string,
+  deleted: number, size: number, etag: string, contentType: string, metadata: string, systemMetadata: string,
+  deleteAt: number | null, listing: string | null, dataFile: string | null];
+
+/** A metadata map from its JSON; the common empty map without running the parser. */
+function parseMap<M>(json: string): M {
+  return (json === '{}' ? {} : JSON.parse(json)) as M;
+}
+
+/**
+ * toRecord for a raw row. Listings read thousands of rows per page: arrays instead of one object
+ * per row, and no JSON parse for empty maps, roughly halve the cost of a page.
+ */
+function rawToRecord(r: RawObjectRow): ObjectRecord {
+  const out: ObjectRecord = {
+    account: r[0], container: r[1], name: r[2], timestamp: r[3], dataTimestamp: r[4], deleted: r[5] !== 0,
+    size: r[6], etag: r[7], contentType: r[8],
+    metadata: parseMap<ObjectRecord['metadata']>(r[9]),
+    systemMetadata: parseMap<ObjectRecord['systemMetadata']>(r[10]),
+  };
+  if (r[11] !== null) out.deleteAt = r[11];
+  if (r[12] !== null) out.listing = JSON.parse(r[12]) as NonNullable<ObjectRecord['listing']>;
+  if (r[13] !== null) out.dataFile = r[13];
+  return out;
+}
+
 function toRow(r: ObjectRecord): unknown[] {
   return [r.account, r.container, r.name, r.timestamp, r.dataTimestamp, r.deleted ? 1 : 0, r.size, r.etag,
     r.contentType, JSON.stringify(r.metadata), JSON.stringify(r.systemMetadata), r.deleteAt ?? null,
@@ -193,6 +220,8 @@ function openOnce(file: string, opts: IndexOptions): Database.Database {
 export class BrickIndex {
   private readonly db: Database.Database;
   private readonly cache = new Map<string, Database.Statement>();
+  /** Statements whose rows come back as arrays (raw mode is a property of the statement). */
+  private readonly rawCache = new Map<string, Database.Statement>();
   /** The WAL's group commit; undefined when fsync is off. */
   readonly wal: GroupSync | undefined;
 
@@ -226,6 +255,12 @@ export class BrickIndex {
   private stmt(sql: string): Database.Statement {
     let s = this.cache.get(sql);
     if (!s) { s = this.db.prepare(sql); this.cache.set(sql, s); }
+    return s;
+  }
+
+  private rawStmt(sql: string): Database.Statement {
+    let s = this.rawCache.get(sql);
+    if (!s) { s = this.db.prepare(sql).raw(true); this.rawCache.set(sql, s); }
     return s;
   }
 
@@ -275,9 +310,9 @@ export class BrickIndex {
   listObjects(account: string, container: string, query: BrickListQuery): ObjectRecord[] {
     if (query.limit <= 0) return [];
     const w = windowSql('name', listBounds(query));
-    const rows = this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ?${w.where} ${w.order} LIMIT ?`)
-      .all(account, container, ...w.params, query.limit) as ObjectRow[];
-    return rows.map(toRecord);
+    const rows = this.rawStmt(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ?${w.where} ${w.order} LIMIT ?`)
+      .all(account, container, ...w.params, query.limit) as RawObjectRow[];
+    return rows.map(rawToRecord);
   }
 
   /** The query plan of a listing, for tests that pin "uses the primary key, no sort". */
