@@ -3,6 +3,7 @@
  * catch-errors middleware turns it into the response. Store errors are mapped to Swift statuses once,
  * here, in `toSwiftError`.
  */
+import type { Logger } from 'pino';
 import * as E from '../storage/errors.js';
 import type { SwiftResponse } from './http.js';
 
@@ -92,8 +93,43 @@ export function toSwiftError(err: unknown): SwiftHttpError | undefined {
   if (err instanceof E.ClientDisconnected) return httpError(499);
   if (err instanceof E.Conflict) return httpError(409);
   if (err instanceof E.QuorumNotMet || err instanceof E.InsufficientStorage || err instanceof E.Timeout
-      || err instanceof E.BrickUnavailable) return httpError(503);
+      || err instanceof E.BrickUnavailable || err instanceof E.StaleLayout) return httpError(503);
   if (err instanceof E.RangeNotSatisfiable) return httpError(416);
   if (err instanceof E.InvalidArgument) return httpError(400, err.message);
   return undefined;
+}
+
+/**
+ * toSwiftError for a request being answered: a store failure that becomes a 5xx (quorum not met, no
+ * space, a brick timing out) is logged at warn on the request's logger, which carries the trans id,
+ * with its chain of causes. The client sees only the status; the operator must be able to see why.
+ */
+export function toLoggedSwiftError(err: unknown, log: Pick<Logger, 'warn'>): SwiftHttpError | undefined {
+  const mapped = toSwiftError(err);
+  if (mapped && mapped.status >= 500 && err instanceof E.StoreError) {
+    const causes = causeChain(err);
+    log.warn({ status: mapped.status, causes, stack: rootStack(err) }, `store failure answered ${mapped.status}: ${causes.join(' <- ')}`);
+  }
+  return mapped;
+}
+
+/** How deep a cause chain is followed (they are short; this only guards against a cycle). */
+const MAX_CAUSES = 8;
+
+/** "Name [code]: message" of an error and each of its causes, outermost first. */
+export function causeChain(err: unknown): string[] {
+  const out: string[] = [];
+  for (let e: unknown = err; e !== undefined && e !== null && out.length < MAX_CAUSES; e = (e as { cause?: unknown }).cause) {
+    if (!(e instanceof Error)) { out.push(String(e)); break; }
+    const code = (e as { code?: unknown }).code;
+    out.push(`${e.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${e.message}`);
+  }
+  return out;
+}
+
+/** The stack of the innermost cause (where the failure really happened). */
+function rootStack(err: unknown): string | undefined {
+  let e = err;
+  for (let n = 0; n < MAX_CAUSES && e instanceof Error && e.cause instanceof Error; n++) e = e.cause;
+  return e instanceof Error ? e.stack : undefined;
 }

@@ -5,12 +5,13 @@
  *   configured `trans_id_suffix` and the client's X-Trans-Id-Extra ('-' + its first 32 characters),
  *   URL-quoted as Swift does, and rebinds the request logger to it.
  * - Every response carries X-Trans-Id and X-Openstack-Request-Id.
- * - A thrown SwiftHttpError or store error becomes its Swift response (errors.ts toSwiftError);
+ * - A thrown SwiftHttpError or store error becomes its Swift response (errors.ts toSwiftError; a
+ *   store failure answered 5xx is logged at warn with its causes);
  *   anything else is a 500 whose text/plain body names the transaction (so a user can quote it to
  *   an operator; Swift's body is just "An error occurred") and whose stack goes to the error log.
  */
 import type { MiddlewareFactory } from '../pipeline.js';
-import { toSwiftError } from '../errors.js';
+import { toLoggedSwiftError } from '../errors.js';
 import type { SwiftResponse } from '../http.js';
 import { pyQuote } from '../pyjson.js';
 
@@ -34,7 +35,7 @@ export const catchErrors: MiddlewareFactory<CatchErrorsOptions> = {
       try {
         res = await next(req);
       } catch (err) {
-        const swiftErr = toSwiftError(err);
+        const swiftErr = toLoggedSwiftError(err, req.ctx.log);
         if (swiftErr) {
           res = swiftErr.toResponse();
           if (swiftErr.status === 499) req.ctx.log.info({ err }, 'client disconnected');

@@ -15,7 +15,7 @@
  * - Errors are returned as responses (SwiftHttpError and store errors are mapped here), so a
  *   subrequest never needs a catch.
  */
-import { errorResponse, toSwiftError } from '../../errors.js';
+import { errorResponse, toLoggedSwiftError } from '../../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../../http.js';
 import type { AppDeps } from '../../pipeline.js';
 import type { ObjectTarget } from './common.js';
@@ -59,7 +59,7 @@ export async function objectController(req: SwiftRequest, target: { account: str
   try {
     res = await dispatch(req, target, deps);
   } catch (err) {
-    const mapped = toSwiftError(err);
+    const mapped = toLoggedSwiftError(err, req.ctx.log);
     if (!mapped) throw err;
     res = mapped.toResponse();
   }

@@ -7,7 +7,7 @@
  * the same way catch_errors would. Unknown errors still propagate (a 500 is catch_errors' job).
  */
 import type { Readable } from 'node:stream';
-import { toSwiftError } from '../../errors.js';
+import { toLoggedSwiftError } from '../../errors.js';
 import { emptyBody, encodePath, parseQuery, type Handler, type SwiftRequest, type SwiftResponse } from '../../http.js';
 import { discardBody, readSmallBody } from './body.js';
 
@@ -16,7 +16,7 @@ export async function callBelow(next: Handler, req: SwiftRequest): Promise<Swift
   try {
     return await next(req);
   } catch (err) {
-    const mapped = toSwiftError(err);
+    const mapped = toLoggedSwiftError(err, req.ctx.log);
     if (mapped) return mapped.toResponse();
     throw err;
   }
