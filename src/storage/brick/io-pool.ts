@@ -1,7 +1,7 @@
 /**
  * IoPool: a few worker threads that each put a small object's data file in place in one go, with
- * plain synchronous file calls: create the tmp file, write, fsync, close, make the directory (fsyncing
- * its parent), link it into place without clobbering, fsync the directory.
+ * plain synchronous file calls: create the tmp file, write, fsync, close, make the directory, link it
+ * into place without clobbering, fsync the directory (then the parents of any directory it made).
  *
  * Why: done with async calls, that sequence is a dozen threadpool round trips, each a pair of thread
  * switches and a promise settled on the event loop, which is what serves every request. Measured on a
@@ -41,7 +41,7 @@ interface Reply { outcome?: PlaceOutcome; error?: { message: string; code?: stri
 /**
  * The workers' code. It is stringified into each worker (`eval`), so it may use only what it
  * require()s, never this module's imports. It is the synchronous twin of LocalWriter's async path
- * (mkdirDurable and fsyncDir in local-files.ts, placeNoClobber and sameContent in place.ts): keep them alike.
+ * (makeDirs and fsyncDir in local-files.ts, placeNoClobber and sameContent in place.ts): keep them alike.
  */
 function ioWorkerMain(): void {
   const fs = require('node:fs') as typeof import('node:fs');
@@ -60,12 +60,14 @@ function ioWorkerMain(): void {
       fs.closeSync(fd);
     }
   };
-  const mkdirDurable = (dir: string, fsync: boolean): void => {
+  /** mkdir -p; the directories whose entries changed, deepest first (fsynced after the leaf's own fsync). */
+  const makeDirs = (dir: string): string[] => {
     const first = fs.mkdirSync(dir, { recursive: true });
-    if (first === undefined || !fsync) return;
+    const out: string[] = [];
+    if (first === undefined) return out;
     for (let d = dir; ; d = path.dirname(d)) {
-      fsyncDir(path.dirname(d));
-      if (d === first) break;
+      out.push(path.dirname(d));
+      if (d === first || path.dirname(d) === d) return out;
     }
   };
   const sameContent = (a: string, b: string): boolean => {
@@ -106,16 +108,21 @@ function ioWorkerMain(): void {
     } finally {
       fs.closeSync(fd);
     }
-    if (job.makeDir) mkdirDurable(job.dir, job.fsync);
+    const parents = job.makeDir ? makeDirs(job.dir) : [];
     let outcome: PlaceOutcome;
     try {
       outcome = place(job.tmp, job.dest);
     } catch (e) {
       if (codeOf(e) !== 'ENOENT') throw e;
-      mkdirDurable(job.dir, job.fsync); // the directory went away behind the brick's back
+      parents.push(...makeDirs(job.dir)); // the directory went away behind the brick's back
       outcome = place(job.tmp, job.dest);
     }
-    if (outcome !== 'taken' && job.fsync) fsyncDir(job.dir);
+    if (job.fsync) {
+      if (outcome !== 'taken') fsyncDir(job.dir);
+      // New directories' parents last: the leaf's fsync has forced their entries to a journaling
+      // filesystem's log already, so these cost no disk write there (and are still done everywhere).
+      for (const p of parents) fsyncDir(p);
+    }
     return outcome;
   };
   parentPort!.on('message', (job: PlaceJob) => {

@@ -5,7 +5,7 @@
  * outside the brick directory, so no client input can reach another file.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const DATA_DIR = 'data';
@@ -73,16 +73,26 @@ export class DataDirs {
 }
 
 /**
- * mkdir -p `dir`, then fsync every directory whose entry list changed (the parent of each created
- * directory), so the new path survives a crash.
+ * mkdir -p `dir`; returns the directories whose entry lists changed (the parent of each created
+ * directory, deepest first): what must be fsynced for the new path to survive a crash.
  */
-export async function mkdirDurable(dir: string, fsync: boolean): Promise<void> {
+export async function makeDirs(dir: string): Promise<string[]> {
   const first = await fsp.mkdir(dir, { recursive: true });
-  if (first === undefined || !fsync) return;
+  return first === undefined ? [] : parentsToSync(dir, first);
+}
+
+/** The parents of `dir` up to and including the parent of `first` (the top directory mkdir -p created). */
+export function parentsToSync(dir: string, first: string): string[] {
+  const out: string[] = [];
   for (let d = dir; ; d = path.dirname(d)) {
-    await fsyncDir(path.dirname(d));
-    if (d === first) break;
+    out.push(path.dirname(d));
+    if (d === first || path.dirname(d) === d) return out;
   }
+}
+
+/** fsync each of `dirs`, in order. */
+export async function fsyncDirs(dirs: readonly string[]): Promise<void> {
+  for (const d of dirs) await fsyncDir(d);
 }
 
 /**
@@ -99,14 +109,31 @@ export function tmpOwner(entry: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Whether process `pid` is alive (EPERM means it exists but belongs to someone else). */
+/**
+ * Whether process `pid` is alive (EPERM means it exists but belongs to someone else). A zombie is not:
+ * it has exited and only waits to be collected, which for a killed cluster worker (reparented to a
+ * PID 1 that reaps lazily, as in many containers) can outlast the restart whose sweep looks at it.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !hasExited(pid);
+}
+
+/** Whether /proc says `pid` has exited (state Z or X); false where there is no /proc to ask. */
+function hasExited(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "pid (comm) S …": comm may hold spaces and parentheses; the state follows the last ')'.
+  const state = stat.charAt(stat.lastIndexOf(')') + 2);
+  return state === 'Z' || state === 'X';
 }
 
 /** Every file under data/ (two directory levels), as brick-relative names; streams the directory walk. */

@@ -19,7 +19,7 @@ import { Conflict, InvalidArgument, StoreError, fromErrno } from '../errors.js';
 import type { ObjectRef } from '../store.js';
 import type { BrickWriter, ObjectRecord } from './brick.js';
 import type { BrickIndex } from './index.js';
-import { fsyncDir, inside, tmpName } from './local-files.js';
+import { fsyncDir, fsyncDirs, inside, tmpName } from './local-files.js';
 import { ioPool } from './io-pool.js';
 import { placeNoClobber, type Placement } from './place.js';
 import { checkWriterRecord, dataFileName } from './records.js';
@@ -41,11 +41,16 @@ export interface WriterHost {
   durable(): Promise<void>;
   /** Unlink `prev`'s data file if `next` replaced it and no record names it any more (in the object's exclusive section). */
   dropSuperseded(prev: ObjectRecord | undefined, next: ObjectRecord): Promise<void>;
-  /** Make the directory of `dataFile` exist durably (remembered: later writes into it skip the mkdir). */
-  ensureDataDir(dataFile: string): Promise<void>;
+  /**
+   * Make the directory of `dataFile` exist, unless it is known to. Returns the directories whose new
+   * entries still need an fsync (none when fsync is off): the caller fsyncs them after the data
+   * directory's own fsync, which on journaling filesystems (XFS) has already forced their changes to
+   * the log, so theirs cost no disk write; then it calls rememberDataDir.
+   */
+  makeDataDir(dataFile: string): Promise<string[]>;
   /** Whether the directory of `dataFile` is known to exist. */
   knowsDataDir(dataFile: string): boolean;
-  /** Note that the directory of `dataFile` exists (an I/O worker made it durably). */
+  /** Note that the directory of `dataFile` exists durably (later writes into it skip the mkdir). */
   rememberDataDir(dataFile: string): void;
   /** Forget that the directory of `dataFile` exists (it was found missing). */
   forgetDataDir(dataFile: string): void;
@@ -204,23 +209,30 @@ export class LocalWriter implements BrickWriter {
     if (host.fsync) await fh.sync();
     this.fileClosed = true;
     await fh.close();
-    await host.ensureDataDir(this.dataFile);
-    const outcome = await this.place(abs);
-    if (outcome === 'taken') return outcome;
-    host.inflight.delete(this.tmp!);
-    if (host.fsync) await fsyncDir(path.dirname(abs));
+    const parents = await host.makeDataDir(this.dataFile);
+    const outcome = await this.place(abs, parents);
+    if (outcome !== 'taken') {
+      host.inflight.delete(this.tmp!);
+      if (host.fsync) await fsyncDir(path.dirname(abs));
+    }
+    // Directories made above: after the data directory's fsync (see WriterHost.makeDataDir).
+    await fsyncDirs(parents);
+    host.rememberDataDir(this.dataFile);
     return outcome;
   }
 
-  /** Move the tmp file to `abs`; a directory found missing (removed behind the brick's back) is made again, once. */
-  private async place(abs: string): Promise<Placement> {
+  /**
+   * Move the tmp file to `abs`; a directory found missing (removed behind the brick's back) is made
+   * again, once, its new parents added to `parents`.
+   */
+  private async place(abs: string, parents: string[]): Promise<Placement> {
     const tmp = inside(this.host.root, this.tmp!);
     try {
       return await placeNoClobber(tmp, abs);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       this.host.forgetDataDir(this.dataFile);
-      await this.host.ensureDataDir(this.dataFile);
+      parents.push(...await this.host.makeDataDir(this.dataFile));
       return placeNoClobber(tmp, abs);
     }
   }

@@ -37,7 +37,7 @@ import { establishIdentity, type BrickIdentity } from './local-identity.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   BRICK_JSON, DATA_DIR, DataDirs, INDEX_DB, TMP_DIR,
-  fsyncDir, inside, isDataFileName, mkdirDurable, processAlive, tmpName, tmpOwner, walkData,
+  fsyncDir, fsyncDirs, inside, isDataFileName, makeDirs, processAlive, tmpName, tmpOwner, walkData,
 } from './local-files.js';
 import { placeNoClobber } from './place.js';
 import { LocalWriter, type WriterHost } from './local-writer.js';
@@ -183,10 +183,10 @@ export class LocalBrick implements Brick, WriterHost {
     }
   }
 
-  async ensureDataDir(dataFile: string): Promise<void> {
-    if (this.dirs.has(dataFile)) return;
-    await mkdirDurable(path.dirname(inside(this.root, dataFile)), this.fsync);
-    this.dirs.add(dataFile);
+  async makeDataDir(dataFile: string): Promise<string[]> {
+    if (this.dirs.has(dataFile)) return [];
+    const parents = await makeDirs(path.dirname(inside(this.root, dataFile)));
+    return this.fsync ? parents : [];
   }
 
   knowsDataDir(dataFile: string): boolean { return this.dirs.has(dataFile); }
@@ -290,13 +290,17 @@ export class LocalBrick implements Brick, WriterHost {
           if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK' || code === 'ENOENT') return undefined;
           throw err;
         }
-        await this.ensureDataDir(name);
+        const parents = await this.makeDataDir(name);
         // Never over another file of that name (another process's version of this timestamp): copy instead.
-        if (await placeNoClobber(inside(this.root, tmp), abs) === 'taken') {
+        const outcome = await placeNoClobber(inside(this.root, tmp), abs);
+        if (outcome !== 'taken' && this.fsync) await fsyncDir(path.dirname(abs));
+        // New parents after the leaf (see makeDataDir), whatever the outcome: the directory stays.
+        await fsyncDirs(parents);
+        this.rememberDataDir(name);
+        if (outcome === 'taken') {
           await fsp.unlink(inside(this.root, tmp)).catch(() => undefined);
           return undefined;
         }
-        if (this.fsync) await fsyncDir(path.dirname(abs));
         return name;
       } catch (err) {
         await fsp.unlink(inside(this.root, tmp)).catch(() => undefined);
