@@ -39,6 +39,22 @@ export interface BenchOptions {
   workersCompare?: boolean;
   /** --rebalance: rebalance rate while serving, at the store level (bench/rebalance.ts) instead. */
   rebalance?: boolean;
+  /** --only: the phases to run (comma-separated: large, small, listing, rss); all of them when absent. */
+  only?: string;
+}
+
+/** The phases of a bench run, in the order they run. */
+export const PHASES = ['large', 'small', 'listing', 'rss'] as const;
+export type Phase = typeof PHASES[number];
+
+/** The phases --only names (every phase when absent); throws on a name that is not a phase. */
+export function selectedPhases(only: string | undefined): Set<Phase> {
+  if (only === undefined) return new Set(PHASES);
+  const names = only.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  for (const n of names) {
+    if (!(PHASES as readonly string[]).includes(n)) throw new Error(`--only: unknown phase '${n}' (phases: ${PHASES.join(', ')})`);
+  }
+  return new Set(names as Phase[]);
 }
 
 /** Run the bench; resolves with the process exit code. */
@@ -48,6 +64,13 @@ export async function bench(raw: Record<string, unknown>): Promise<number> {
   if (o.workersCompare) return (await import('../bench/workers.js')).benchWorkers(o);
   if (o.rebalance) return (await import('../bench/rebalance.js')).benchRebalance(o);
   const rssGb = o.rssGb ?? (o.full ? 1 : undefined);
+  let phases: Set<Phase>;
+  try {
+    phases = selectedPhases(o.only);
+  } catch (err) {
+    process.stderr.write(`cairn bench: ${(err as Error).message}\n`);
+    return 2;
+  }
   const progress = makeProgress(!o.json && process.stderr.isTTY === true);
   let target: Target | undefined;
   let session: SwiftSession | undefined;
@@ -74,13 +97,15 @@ export async function bench(raw: Record<string, unknown>): Promise<number> {
       return r;
     };
 
-    results.large = await phase(`large object (${o.largeMb} MiB)`, () => benchLarge(session!, target!.dir, o.largeMb));
-    results.small = await phase(`small objects (${o.smallCount} × ${o.smallKb} KiB)`,
+    if (phases.has('large')) results.large = await phase(`large object (${o.largeMb} MiB)`, () => benchLarge(session!, target!.dir, o.largeMb));
+    if (phases.has('small')) results.small = await phase(`small objects (${o.smallCount} × ${o.smallKb} KiB)`,
       () => benchSmall(session!, o.smallKb, o.smallCount, o.concurrency, progress));
-    results.listing = await phase(`listing (${o.listObjects} objects)`,
-      () => benchListing(session!, o.listObjects, Math.max(o.concurrency, 64), progress));
-    if (o.url) await cleanListing(session, o.listObjects, Math.max(o.concurrency, 64), progress);
-    if (rssGb !== undefined) results.rssCheck = await phase('streaming RSS check', () => benchRssCheck(session!, rssGb, progress));
+    if (phases.has('listing')) {
+      results.listing = await phase(`listing (${o.listObjects} objects)`,
+        () => benchListing(session!, o.listObjects, Math.max(o.concurrency, 64), progress));
+      if (o.url) await cleanListing(session, o.listObjects, Math.max(o.concurrency, 64), progress);
+    }
+    if (rssGb !== undefined && phases.has('rss')) results.rssCheck = await phase('streaming RSS check', () => benchRssCheck(session!, rssGb, progress));
     if (peaks.length > 0) {
       results.peakRss = peaks.reduce((a, b) => (b.bytes > a.bytes ? b : a));
     }
