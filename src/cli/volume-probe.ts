@@ -6,6 +6,7 @@
 import { makeBrick } from '../storage/brick-spec.js';
 import type { Brick } from '../storage/brick/brick.js';
 import { InvalidArgument } from '../storage/errors.js';
+import { crawlSet } from '../storage/heal-crawl.js';
 import { chunksOf } from '../storage/layout.js';
 import { fixLayout } from '../storage/rebalance-fixlayout.js';
 import type { VolumeDefinition } from '../storage/volume-file.js';
@@ -40,14 +41,11 @@ export async function probeNewBricks(ctx: AdminContext, bricks: string[], replic
   }
 }
 
-/** The heal crawl's entry point, when the heal module provides it (loaded by name: it is another module's API). */
-type CrawlSet = (set: unknown, opts: Record<string, unknown>) => Promise<{ scanned: number; healed: number; failed: number }>;
-
 /**
  * Fill the brick that replaced another. Account and container records first (fix-layout: they live on
- * every brick), then, with `heal`, a full heal crawl of its set when the heal module is there
- * (storage/heal-crawl.ts `crawlSet`). Without the crawl the brick still fills: reads blame it, the
- * index heal copies what they touch, and `cairn heal full` copies the rest. Resolves with a summary.
+ * every brick), then, with `heal`, a full heal crawl of its set (storage/heal-crawl.ts). Without the
+ * crawl the brick still fills: reads blame it, the index heal copies what they touch, and `cairn heal
+ * full` copies the rest. Resolves with a summary.
  */
 export async function fillReplaced(ctx: AdminContext, def: VolumeDefinition, brick: string, heal: boolean): Promise<string> {
   const index = def.sets.findIndex((s) => s.bricks.includes(brick));
@@ -56,11 +54,8 @@ export async function fillReplaced(ctx: AdminContext, def: VolumeDefinition, bri
     const containers = await fixLayout(volume);
     const records = `${containers} container record(s) copied`;
     if (!heal) return `${records}; heal skipped: run \`cairn heal full\` to fill the new brick`;
-    const modulePath = '../storage/heal-crawl.js';
-    const mod = await import(modulePath).catch(() => undefined) as { crawlSet?: CrawlSet } | undefined;
-    if (typeof mod?.crawlSet !== 'function') return `${records}; no heal crawl available here: run \`cairn heal full\` to fill the new brick`;
     try {
-      const counts = await mod.crawlSet(volume.sets[index]!, { policy: 'none', stallMs: 30_000, reclaimAgeMs: Number.MAX_SAFE_INTEGER, graceMs: 0 });
+      const counts = await crawlSet(volume.sets[index]!, { policy: 'none', stallMs: 30_000, reclaimAgeMs: Number.MAX_SAFE_INTEGER, graceMs: 0 });
       return `${records}; full heal of replica set ${index}: ${counts.scanned} scanned, ${counts.healed} healed, ${counts.failed} failed`;
     } catch (err) {
       return `${records}; heal crawl failed (${err instanceof Error ? err.message : String(err)}): run \`cairn heal full\``;
