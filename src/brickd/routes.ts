@@ -5,11 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NOT_FOUND, WireFailure } from '../storage/brick/remote-errors.js';
-import { CALL_OPS, ID_RE, type CallOp } from '../storage/brick/remote-protocol.js';
+import { CALL_OPS, ID_RE, HELD_COMMIT_HEADER, LAYOUT_GUARDED_CALLS, paths, type CallOp } from '../storage/brick/remote-protocol.js';
 import { InvalidArgument, RangeNotSatisfiable } from '../storage/errors.js';
 import type { ByteRange } from '../storage/store.js';
 import { validRange } from '../storage/brick/streams.js';
 import { args, CALLS } from './calls.js';
+import type { Definitions } from './definitions.js';
 import { readJson, sendJson } from './http-io.js';
 import type { ServedBrick } from './served-brick.js';
 
@@ -17,6 +18,9 @@ export interface RouteContext {
   bricks: ReadonlyMap<string, ServedBrick>;
   /** The volume id the (authenticated) request named. */
   volume: string;
+  /** The layout commit the request acts under, when it named one (signed with the request). */
+  commit?: number;
+  definitions: Definitions;
 }
 
 const notFound = (what: string): WireFailure => new WireFailure(NOT_FOUND, what);
@@ -28,6 +32,7 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
     sendJson(res, 200, { bricks: [...ctx.bricks.values()].map((b) => b.describe()) });
     return;
   }
+  if (path === paths.definition) return definition(ctx, method, req, res);
   const m = /^\/v1\/b\/([^/]+)\/(call|writers|handles)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(path);
   if (!m) throw notFound(`no route ${method} ${path}`);
   const [, name, kind, sub, action] = m as unknown as [string, string, string, string | undefined, string | undefined];
@@ -47,6 +52,7 @@ async function call(ctx: RouteContext, served: ServedBrick, op: string | undefin
   if (method !== 'POST' || op === undefined || !(CALL_OPS as readonly string[]).includes(op)) throw notFound(`no call ${method} ${String(op)}`);
   const a = await readJson(req);
   const brick = await served.forVolume(ctx.volume);
+  if ((LAYOUT_GUARDED_CALLS as readonly string[]).includes(op)) ctx.definitions.check(ctx.volume, ctx.commit);
   const value = op === 'open' ? served.identity(brick) : await CALLS[op as Exclude<CallOp, 'open'>](brick, a);
   sendJson(res, 200, value === undefined ? {} : { value });
 }
@@ -56,6 +62,7 @@ async function writers(ctx: RouteContext, served: ServedBrick, id: string | unde
   if (id === undefined && method === 'POST') {
     const a = await readJson(req);
     const brick = await served.forVolume(ctx.volume);
+    ctx.definitions.check(ctx.volume, ctx.commit);
     const writer = await brick.createWriter(args.ref(a, 'ref'), args.str(a, 'timestamp'));
     sendJson(res, 200, { value: { id: served.writers.add(writer), dataFile: writer.dataFile } });
     return;
@@ -106,6 +113,19 @@ async function handles(ctx: RouteContext, served: ServedBrick, id: string | unde
     return;
   }
   throw notFound(`no route ${method} handles/${id ?? ''}/${action ?? ''}`);
+}
+
+/** GET: the newest definition held for the request's volume; PUT: publish one (definitions.ts). */
+async function definition(ctx: RouteContext, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (method === 'GET') {
+    sendJson(res, 200, { definition: ctx.definitions.get(ctx.volume) });
+    return;
+  }
+  if (method !== 'PUT') throw notFound(`no route ${method} ${paths.definition}`);
+  const a = await readJson(req);
+  const answer = await ctx.definitions.publish(ctx.volume, a.definition);
+  res.setHeader(HELD_COMMIT_HEADER, String(answer.commit));
+  sendJson(res, 200, answer);
 }
 
 /** Close the handles `ids` (unknown ones are fine: closed already, or swept). */

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { BrickIdentityMismatch, LocalBrick, type BrickIdentity } from '../storage/brick/local.js';
 import type { RemoteIdentity } from '../storage/brick/remote-protocol.js';
 import { HandleTable } from './handles.js';
+import { HeldDefinition } from './held-definition.js';
 import { WriterTable } from './writers.js';
 
 export interface ServedBrickOptions {
@@ -30,6 +31,8 @@ export interface ServedBrickOptions {
 export class ServedBrick {
   readonly writers: WriterTable;
   readonly handles: HandleTable;
+  /** The newest volume definition published to this brick (definitions.ts). */
+  readonly held: HeldDefinition;
   private volumeId: string | undefined;
   private brick: LocalBrick | undefined;
   private opening: Promise<LocalBrick> | undefined;
@@ -38,13 +41,18 @@ export class ServedBrick {
     this.volumeId = opts.volumeId;
     this.writers = new WriterTable(opts.writerIdleMs);
     this.handles = new HandleTable(opts.handleIdleMs);
+    this.held = new HeldDefinition(dir, opts.fsync ?? true);
   }
+
+  /** The volume the brick is bound to, once known. */
+  get volume(): string | undefined { return this.volumeId; }
 
   /**
    * At server start: learn the volume from brick.json if there is one (and open the brick, so a bad
-   * directory stops the server with a clear message instead of failing its first request).
+   * directory stops the server with a clear message instead of failing its first request), and the
+   * volume definition it held. `warn` is told about a held definition that cannot be read.
    */
-  async prepare(): Promise<string | undefined> {
+  async prepare(warn?: (message: string) => void): Promise<string | undefined> {
     let identity: BrickIdentity | undefined;
     try {
       identity = JSON.parse(await fsp.readFile(path.join(this.dir, 'brick.json'), 'utf8')) as BrickIdentity;
@@ -57,6 +65,8 @@ export class ServedBrick {
     }
     const volume = identity?.volumeId ?? this.volumeId;
     if (volume !== undefined) await this.forVolume(volume);
+    const problem = await this.held.load();
+    if (problem) warn?.(`brick ${this.name}: ${problem}`);
     return volume;
   }
 
@@ -93,8 +103,12 @@ export class ServedBrick {
   }
 
   /** What the server's health answer says about this brick. */
-  describe(): { name: string; dir: string; volumeId?: string; open: boolean } {
-    return { name: this.name, dir: this.dir, ...(this.volumeId ? { volumeId: this.volumeId } : {}), open: this.brick !== undefined };
+  describe(): { name: string; dir: string; volumeId?: string; open: boolean; definitionCommit?: number } {
+    const commit = this.held.commit;
+    return {
+      name: this.name, dir: this.dir, ...(this.volumeId ? { volumeId: this.volumeId } : {}), open: this.brick !== undefined,
+      ...(commit !== undefined ? { definitionCommit: commit } : {}),
+    };
   }
 
   async close(): Promise<void> {

@@ -17,8 +17,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { checkSecret, DEFAULT_MAX_SKEW_MS, verifyRequest } from '../storage/brick/remote-auth.js';
 import { UNAUTHORIZED, WireFailure } from '../storage/brick/remote-errors.js';
-import { BRICK_NAME_RE } from '../storage/brick/remote-protocol.js';
+import { BRICK_NAME_RE, HELD_COMMIT_HEADER } from '../storage/brick/remote-protocol.js';
 import { StoreError } from '../storage/errors.js';
+import { Definitions } from './definitions.js';
 import { sendError } from './http-io.js';
 import { route } from './routes.js';
 import { ServedBrick } from './served-brick.js';
@@ -57,6 +58,8 @@ export function parseBrickArg(arg: string): { name: string; dir: string } {
 
 export class BrickServer {
   readonly bricks = new Map<string, ServedBrick>();
+  /** The volume definitions published to this server's bricks. */
+  readonly definitions = new Definitions(this.bricks);
   /** Where the server listens, once `listen` resolved (`http://host:port`). */
   url = '';
   port = 0;
@@ -91,7 +94,7 @@ export class BrickServer {
    * one stops the server here), then listen. Resolves with the URL and port actually bound.
    */
   async listen(host: string, port: number): Promise<{ url: string; port: number }> {
-    for (const b of this.bricks.values()) await b.prepare();
+    for (const b of this.bricks.values()) await b.prepare((message) => this.opts.logger?.warn(message));
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => { this.server.off('error', reject); resolve(); });
@@ -123,7 +126,13 @@ export class BrickServer {
         res.setHeader('www-authenticate', 'Cairn-HMAC-SHA256');
         throw new WireFailure(UNAUTHORIZED, verdict.reason);
       }
-      await route({ bricks: this.bricks, volume: verdict.volume }, req, res);
+      // Every answer tells the gateway which definition this server holds for its volume.
+      const held = this.definitions.commit(verdict.volume);
+      if (held !== undefined) res.setHeader(HELD_COMMIT_HEADER, String(held));
+      await route({
+        bricks: this.bricks, volume: verdict.volume, definitions: this.definitions,
+        ...(verdict.commit !== undefined ? { commit: verdict.commit } : {}),
+      }, req, res);
     } catch (err) {
       if (!(err instanceof StoreError) && !(err instanceof WireFailure)) {
         this.opts.logger?.error({ err, method: req.method, url: req.url }, 'request failed');

@@ -88,7 +88,8 @@ async function runServer(config: Config, isWorker: boolean): Promise<void> {
   try {
     // One volume per storage policy (just config.volume without `policies`).
     // Each volume follows its volume file (add-brick, remove-brick, rebalance) while serving.
-    const follow = { metrics, watch: true, onEvent: (e: { kind: string; commit?: number; error?: Error }) => {
+    // With remote bricks it also shares its definition with the brick servers (storage/definition-sync.ts).
+    const follow = { metrics, watch: true, log: logger, onEvent: (e: { kind: string; commit?: number; error?: Error }) => {
       if (e.kind === 'error') logger.error({ err: e.error }, 'volume file reload failed');
       else logger.info({ commit: e.commit }, 'volume file reloaded');
     } };

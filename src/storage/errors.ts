@@ -110,6 +110,18 @@ export class RangeNotSatisfiable extends StoreError {
   constructor(readonly size: number) { super(`range not satisfiable for size ${size}`); }
 }
 
+/**
+ * A brick server holds a newer volume definition (layout commit `held`) than the one the gateway placed
+ * this write by: refused before anything was written. The gateway adopts the newer definition and
+ * retries under it (definition-sync.ts); the API answers 503 if it still cannot.
+ */
+export class StaleLayout extends StoreError {
+  readonly code = 'STALE_LAYOUT';
+  constructor(readonly held: number, readonly sent: number) {
+    super(`stale layout: the brick server holds layout commit ${held}, the request was placed by commit ${sent}`);
+  }
+}
+
 /** Map an errno-style error from a brick to a store error. */
 export function fromErrno(err: unknown, brickId: string): StoreError {
   if (err instanceof StoreError) return err;

@@ -18,7 +18,7 @@
  */
 import type { Brick, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
 import { brickListCursor, MergeCursor, type Cursor, type ListingQuery } from './cursor.js';
-import { BrickUnavailable, Conflict, InsufficientStorage, QuorumNotMet, StoreError } from './errors.js';
+import { BrickUnavailable, Conflict, InsufficientStorage, QuorumNotMet, StaleLayout, StoreError } from './errors.js';
 import { dmHash } from './hash.js';
 import { chooseNewest, sameVersion } from './versions.js';
 import { isBrickFailure, type Member } from './member.js';
@@ -71,6 +71,8 @@ export class ReplicaSet {
   quorumError(ok: readonly number[], failed: ReadonlyMap<number, StoreError>): StoreError | undefined {
     if (this.hasQuorum(ok)) return undefined;
     const causes = [...failed.values()];
+    const stale = staleAmong(failed);
+    if (stale) return stale;
     const full = causes.find((e) => e instanceof InsufficientStorage);
     if (full) return new InsufficientStorage(`replica set ${this.index}: not enough bricks with free space`, { cause: full });
     return new QuorumNotMet(quorumSize(this.opts.quorum, this.members.length), ok.length, { cause: causes[0] });
@@ -96,7 +98,8 @@ export class ReplicaSet {
                  op: (member: Member, i: number) => Promise<void>): Promise<number[]> {
     const failed = new Map(missed);
     const marked = await this.markAll(ref, ts, targets, failed);
-    const tooFew = this.quorumError(marked, failed);
+    // A brick server refusing the pre-op under a newer layout: this set may not be the object's any more.
+    const tooFew = staleAmong(failed) ?? this.quorumError(marked, failed);
     if (tooFew) {
       await this.settleAll(ref, ts, marked, []);
       throw tooFew;
@@ -327,4 +330,13 @@ export class ReplicaSet {
     }
     return out;
   }
+}
+
+/**
+ * A StaleLayout among a transaction's failures: the placement itself is in doubt, so the whole
+ * operation stops (before any data moves) even if the other replicas would make a quorum.
+ */
+export function staleAmong(failed: ReadonlyMap<number, StoreError>): StaleLayout | undefined {
+  for (const e of failed.values()) if (e instanceof StaleLayout) return e;
+  return undefined;
 }

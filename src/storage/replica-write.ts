@@ -19,7 +19,7 @@ import { ChecksumMismatch, ClientDisconnected, Conflict, fromErrno, Insufficient
 import { FanOut } from './fan-out.js';
 import { isBrickFailure } from './member.js';
 import { pump } from './pump.js';
-import type { ReplicaSet } from './replica-set.js';
+import { staleAmong, type ReplicaSet } from './replica-set.js';
 import type { ObjectRef, Timestamp } from './store.js';
 
 export interface WriteRequest {
@@ -79,7 +79,9 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
     await Promise.all(order.map(abort));
     await set.settleAll(ref, ts, marked, []);
   };
-  const early = set.quorumError(order, failed);
+  // A brick server holding a newer layout refused a pre-op or writer: stop before any byte is read, so
+  // the volume can adopt the newer layout and run the write again with the body untouched.
+  const early = staleAmong(failed) ?? set.quorumError(order, failed);
   if (early) {
     await abortAll();
     throw early;

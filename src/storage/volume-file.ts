@@ -89,6 +89,11 @@ export interface VolumeDefinition {
   updatedAt: string;
 }
 
+/** A definition's layout commit: what orders definitions (a newer commit replaces an older one everywhere). */
+export function commitOf(def: Pick<VolumeDefinition, 'layout'>): number {
+  return def.layout.version;
+}
+
 /** The brick list in set order (what VolumeSpec.bricks is). */
 export function bricksOf(def: VolumeDefinition): string[] {
   return def.sets.flatMap((s) => s.bricks);

@@ -18,6 +18,7 @@ import { Member } from './member.js';
 import { ReplicaSet } from './replica-set.js';
 import type { VolumeSpec } from './store.js';
 import { bricksOf, readVolumeFile, updateVolumeFile, VOLUME_FILE_FORMAT, type VolumeDefinition } from './volume-file.js';
+import type { DefinitionSync, SyncLog } from './definition-sync.js';
 import { openVolume, type Volume, type VolumeOptions } from './volume.js';
 
 /**
@@ -86,6 +87,8 @@ export interface ConfiguredVolumeOptions extends VolumeOptions {
   watch?: boolean;
   /** Told about reloads and reload failures. */
   onEvent?: (event: { kind: 'reloaded'; commit: number } | { kind: 'error'; error: Error }) => void;
+  /** Where sharing the definition with brick servers logs (a watched volume with remote bricks). */
+  log?: SyncLog;
 }
 
 /**
@@ -95,6 +98,8 @@ export interface ConfiguredVolumeOptions extends VolumeOptions {
 export async function openConfiguredVolume(config: Pick<Config, 'storage' | 'volume'>, options: ConfiguredVolumeOptions = {},
                                           spec: VolumeSpec = config.volume): Promise<Volume> {
   const path = volumeFilePath(config, spec.id);
+  const sync = options.watch ? await shareDefinition(path, spec, options) : undefined;
+  if (sync) options = sync.follow(options);
   let def = readVolumeFile(path);
   let volume: Volume;
   if (def) {
@@ -112,8 +117,26 @@ export async function openConfiguredVolume(config: Pick<Config, 'storage' | 'vol
       throw err;
     }
   }
-  if (options.watch) watchDefinition(volume, path, options);
+  if (options.watch) {
+    const reload = watchDefinition(volume, path, options);
+    sync?.attach(volume, reload);
+  }
   return volume;
+}
+
+/**
+ * A serving gateway of a volume with remote bricks shares its definition with the brick servers and
+ * adopts a newer one they hold, now (before opening) and while serving (definition-sync.ts).
+ * Local-brick volumes have nobody to share with.
+ */
+async function shareDefinition(path: string, spec: VolumeSpec, options: ConfiguredVolumeOptions): Promise<DefinitionSync | undefined> {
+  const file = readVolumeFile(path);
+  const bricks = file ? bricksOf(file) : spec.bricks;
+  if (!spec.secret || !bricks.some((b) => /^https?:\/\//i.test(b))) return undefined;
+  const { DefinitionSync } = await import('./definition-sync.js');
+  const sync = new DefinitionSync(path, spec.id, spec.secret, options.log);
+  await sync.adoptAtStart(bricks);
+  return sync;
 }
 
 /**
@@ -174,8 +197,11 @@ export async function applyDefinition(volume: Volume, def: VolumeDefinition, opt
 /** How often a gateway looks at the volume file. */
 export const WATCH_INTERVAL_MS = 1000;
 
-/** Poll the volume file and apply each change (serialized); stops when the volume closes. */
-export function watchDefinition(volume: Volume, path: string, options: ConfiguredVolumeOptions = {}): void {
+/**
+ * Poll the volume file and apply each change (serialized); stops when the volume closes. Returns a
+ * function that looks at the file now (after any check in progress), resolving once that is done.
+ */
+export function watchDefinition(volume: Volume, path: string, options: ConfiguredVolumeOptions = {}): () => Promise<void> {
   let chain = Promise.resolve();
   // What was last applied, whole: two writes within one millisecond share an updatedAt.
   const seen = (d: VolumeDefinition | undefined): string | undefined => (d ? JSON.stringify(d) : undefined);
@@ -201,4 +227,8 @@ export function watchDefinition(volume: Volume, path: string, options: Configure
   // Polling (not fs.watch): the file is replaced by rename, which fs.watch loses track of.
   watchFile(path, { interval: WATCH_INTERVAL_MS, persistent: false }, listener);
   volume.onClose(() => unwatchFile(path, listener));
+  return () => {
+    listener();
+    return chain;
+  };
 }

@@ -13,7 +13,7 @@ import type { Brick, ContainerRecord, DataHandle, ObjectRecord } from './brick/b
 import { makeBrick, type BrickFactory } from './brick-spec.js';
 import { Catalog, exists } from './catalog.js';
 import { collectPage, MergeCursor } from './cursor.js';
-import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound, QuorumNotMet } from './errors.js';
+import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound, QuorumNotMet, StaleLayout } from './errors.js';
 import { Layout } from './layout.js';
 import type { HashLayout } from './layout-arcs.js';
 import { Placement } from './layout-history.js';
@@ -102,6 +102,11 @@ export class Volume implements ObjectStore {
   readonly placement: Placement;
   /** Run by close() (a volume-file watcher stops here). */
   private readonly closers: Array<() => void> = [];
+  /**
+   * Set by a gateway that shares its definition with the brick servers (definition-sync.ts): adopts the
+   * newer definition a brick server refused a write for, so the write can run again under it.
+   */
+  staleLayoutHandler: ((err: StaleLayout) => Promise<void>) | undefined;
 
   constructor(readonly spec: VolumeSpec, readonly sets: ReplicaSet[], layout: HashLayout, previous?: HashLayout) {
     this.catalog = new Catalog(sets);
@@ -166,7 +171,12 @@ export class Volume implements ObjectStore {
 
   // -- objects -------------------------------------------------------------------------------------
 
-  async putObject(ref: ObjectRef, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo> {
+  putObject(ref: ObjectRef, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo> {
+    // A stale-layout refusal comes before the body is read (replica-write.ts), so the retry gets it whole.
+    return this.placing(() => this.putOnce(ref, body, opts));
+  }
+
+  private async putOnce(ref: ObjectRef, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo> {
     await this.requireContainer(ref);
     const record = await this.setOf(ref).write({
       ref, timestamp: opts.timestamp, body,
@@ -198,7 +208,11 @@ export class Volume implements ObjectStore {
     return toObjectInfo(lookup.newest!);
   }
 
-  async postObject(ref: ObjectRef, opts: PostObjectOptions): Promise<ObjectInfo> {
+  postObject(ref: ObjectRef, opts: PostObjectOptions): Promise<ObjectInfo> {
+    return this.placing(() => this.postOnce(ref, opts));
+  }
+
+  private async postOnce(ref: ObjectRef, opts: PostObjectOptions): Promise<ObjectInfo> {
     // Applied on the hashed set (an object not yet migrated is moved there first: layout-history.ts).
     const { set, lookup } = await this.liveLookup(ref, true);
     const current = lookup.newest!;
@@ -215,7 +229,11 @@ export class Volume implements ObjectStore {
     return toObjectInfo(record);
   }
 
-  async deleteObject(ref: ObjectRef, opts: { timestamp: Timestamp }): Promise<{ existed: boolean }> {
+  deleteObject(ref: ObjectRef, opts: { timestamp: Timestamp }): Promise<{ existed: boolean }> {
+    return this.placing(() => this.deleteOnce(ref, opts));
+  }
+
+  private async deleteOnce(ref: ObjectRef, opts: { timestamp: Timestamp }): Promise<{ existed: boolean }> {
     const set = this.setOf(ref);
     // The tombstone goes to the hashed set; the newest version may still be in another (rebalance pending).
     const { newest } = (await this.placement.find(this, ref)).lookup;
@@ -229,7 +247,11 @@ export class Volume implements ObjectStore {
     return { existed: isLive(newest) };
   }
 
-  async copyObject(src: ObjectRef, dst: ObjectRef, opts: CopyObjectOptions): Promise<ObjectInfo> {
+  copyObject(src: ObjectRef, dst: ObjectRef, opts: CopyObjectOptions): Promise<ObjectInfo> {
+    return this.placing(() => this.copyOnce(src, dst, opts));
+  }
+
+  private async copyOnce(src: ObjectRef, dst: ObjectRef, opts: CopyObjectOptions): Promise<ObjectInfo> {
     await this.requireContainer(dst);
     const { set: srcSet, lookup } = await this.liveLookup(src);
     const source = lookup.newest!;
@@ -290,6 +312,21 @@ export class Volume implements ObjectStore {
   }
 
   // -- helpers -------------------------------------------------------------------------------------
+
+  /**
+   * Run a write that places by layout; when a brick server refuses it as placed by a stale layout
+   * (nothing was written), adopt the newer definition and run it once more. Without a handler (a volume
+   * that does not share its definition) the refusal is the answer (503).
+   */
+  private async placing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof StaleLayout) || !this.staleLayoutHandler) throw err;
+      await this.staleLayoutHandler(err);
+      return write();
+    }
+  }
 
   /** The container's record; ContainerNotFound unless the container exists. */
   async requireContainer(ref: ContainerRef): Promise<ContainerRecord> {

@@ -11,12 +11,16 @@
  * Timeouts: JSON calls are bounded as a whole by `callTimeoutMs` (a timer aborting the request). Streams are bounded
  * by undici's body timeout (idle time between chunks; a stream paused by backpressure is not idle) and
  * by the headers timeout (an upload whose server stops reading, or answers nothing after the last byte).
+ *
+ * A gateway that follows the volume's definition links its bricks to it (DefinitionLink): every
+ * request then carries the layout commit it acts under, and every answer's held commit is reported.
  */
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { BrickUnavailable, StoreError, Timeout } from '../errors.js';
 import { authHeaders } from './remote-auth.js';
 import { fromWire } from './remote-errors.js';
+import { HELD_COMMIT_HEADER } from './remote-protocol.js';
 
 export interface RemoteClientOptions {
   /** The volume's shared secret (at least 16 characters). */
@@ -29,6 +33,14 @@ export interface RemoteClientOptions {
   connectTimeoutMs?: number;
   /** Longest silence inside a streamed body that is not paused by backpressure (default 30000 ms). */
   bodyTimeoutMs?: number;
+}
+
+/** How a brick's requests follow the volume's definition (definition-sync.ts). */
+export interface DefinitionLink {
+  /** The layout commit requests act under; undefined: name none (the server then checks nothing). */
+  commit(): number | undefined;
+  /** A brick server at `origin` answered; `held` is the commit of the definition it holds (undefined: none). */
+  observed(origin: string, held: number | undefined): void;
 }
 
 interface SharedPool { pool: Pool; refs: number }
@@ -96,6 +108,8 @@ export class RemoteClient {
   readonly opts: Required<RemoteClientOptions>;
   private pool: Pool | undefined;
   private readonly inflight = new Set<AbortController>();
+  /** Set by the gateway that follows the volume's definition. */
+  link: DefinitionLink | undefined;
 
   /** `brickId` names the brick in errors (it changes once the brick's identity is known). */
   constructor(readonly origin: string, opts: RemoteClientOptions, private readonly brickId: () => string) {
@@ -147,11 +161,13 @@ export class RemoteClient {
   async send(o: SendOptions): Promise<Dispatcher.ResponseData> {
     const pool = this.pool;
     if (!pool) throw this.closedError();
+    const link = this.link;
+    let res: Dispatcher.ResponseData;
     try {
-      return await pool.request({
+      res = await pool.request({
         method: o.method,
         path: o.path,
-        headers: { ...o.headers, ...authHeaders(this.opts.secret, o.method, o.path, this.opts.volumeId) },
+        headers: { ...o.headers, ...authHeaders(this.opts.secret, o.method, o.path, this.opts.volumeId, Date.now(), link?.commit()) },
         ...(o.body !== undefined ? { body: o.body } : {}),
         signal: o.signal,
         ...(o.headersTimeout !== undefined ? { headersTimeout: o.headersTimeout } : {}),
@@ -159,6 +175,11 @@ export class RemoteClient {
     } catch (err) {
       throw this.failure(err, o.signal);
     }
+    if (link) {
+      const held = Number(res.headers[HELD_COMMIT_HEADER] ?? NaN);
+      link.observed(this.origin, Number.isSafeInteger(held) ? held : undefined);
+    }
+    return res;
   }
 
   /** A JSON call: POST `body`, resolve with the answer's `value`, reject with the StoreError it encodes. */

@@ -2,13 +2,13 @@
  * Store errors across the wire between a brick server and RemoteBrick: the server answers a failed
  * call with an HTTP status and `{"error": {"code", "message", ...fields}}`; the client rebuilds the
  * same StoreError class from the code and fields, so the replica set sees a remote Conflict,
- * SizeMismatch or InsufficientStorage exactly as it would see a local one.
+ * SizeMismatch, StaleLayout or InsufficientStorage exactly as it would see a local one.
  *
  * Anything the client cannot decode (another server, a proxy's error page, a code it does not know)
  * becomes BrickUnavailable: the brick cannot serve, which the replica set already knows how to handle.
  */
 import {
-  BrickUnavailable, Conflict, InsufficientStorage, InvalidArgument, RangeNotSatisfiable, SizeMismatch, StoreError, Timeout,
+  BrickUnavailable, Conflict, InsufficientStorage, InvalidArgument, RangeNotSatisfiable, SizeMismatch, StaleLayout, StoreError, Timeout,
 } from '../errors.js';
 import { BrickIdentityMismatch } from './local-identity.js';
 
@@ -34,6 +34,7 @@ const STATUS: Record<string, number> = {
   RANGE_NOT_SATISFIABLE: 416,
   BRICK_UNAVAILABLE: 503,
   TIMEOUT: 504,
+  STALE_LAYOUT: 409,
   [IDENTITY_MISMATCH]: 403,
   [UNAUTHORIZED]: 401,
   [NOT_FOUND]: 404,
@@ -52,6 +53,7 @@ export function toWire(err: unknown): { status: number; error: WireError } {
   else if (err instanceof Conflict) error = { code: err.code, message: err.message, existing: err.existing, attempted: err.attempted };
   else if (err instanceof SizeMismatch) error = { code: err.code, message: err.message, expected: err.expected, actual: err.actual };
   else if (err instanceof RangeNotSatisfiable) error = { code: err.code, message: err.message, size: err.size };
+  else if (err instanceof StaleLayout) error = { code: err.code, message: err.message, held: err.held, sent: err.sent };
   else if (err instanceof BrickUnavailable) error = { code: err.code, message: describeCause(err) };
   else if (err instanceof StoreError) error = { code: err.code, message: err.message };
   else if (err instanceof WireFailure) error = { code: err.code, message: err.message };
@@ -73,6 +75,7 @@ export function fromWire(body: unknown, brickId: string, status: number): StoreE
     case 'INSUFFICIENT_STORAGE': return new InsufficientStorage(message);
     case 'INVALID_ARGUMENT': return new InvalidArgument(message);
     case 'TIMEOUT': return new Timeout(message);
+    case 'STALE_LAYOUT': return new StaleLayout(num('held'), num('sent'));
     case IDENTITY_MISMATCH: return new BrickIdentityMismatch(brickId, typeof e.detail === 'string' ? e.detail : message);
     case UNAUTHORIZED:
       return new BrickUnavailable(brickId, { cause: new Error(`brick server refused authentication: ${message}`) });

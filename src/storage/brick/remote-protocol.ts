@@ -10,10 +10,22 @@
  *   POST   /v1/b/<brick>/handles               JSON {record} -> {id, size}   (the version is pinned)
  *   GET    /v1/b/<brick>/handles/<id>          Range: bytes=S-E -> streamed bytes (200 or 206)
  *   POST   /v1/b/<brick>/handles/release       JSON {ids} -> {}              (releases pins, batched)
- *   GET    /v1/health                          -> {bricks: [{name, volumeId?, health?}]}
+ *   GET    /v1/health                          -> {bricks: [{name, volumeId?, open, definitionCommit?}]}
+ *   GET    /v1/definition                      -> {definition}  the newest volume definition the server holds
+ *                                                 for the request's volume (NOT_FOUND when none)
+ *   PUT    /v1/definition                      JSON {definition} -> {commit, stored}  kept on every brick of
+ *                                                 that volume when its layout commit is newer than the held one
  *
  * Every request is authenticated (remote-auth.ts) and names its volume; every failure is a JSON error
  * (remote-errors.ts). A `value` missing from a call's answer means `undefined`.
+ *
+ * Volume definitions (GlusterFS's volfile kept by every peer): gateways publish theirs to every brick
+ * server of the volume and adopt a newer one they learn of. Every answer to a request of a volume whose
+ * definition the server holds carries `X-Cairn-Volume-Commit: <held layout commit>`, so a gateway learns
+ * of a newer definition from any answer (its health probes included). A request carrying
+ * `X-Cairn-Layout-Commit` (remote-auth.ts) older than the held commit is refused with STALE_LAYOUT when
+ * it places data or records by layout (LAYOUT_GUARDED_CALLS and creating a writer); account and
+ * container records, reads, settles and a writer's upload/commit/abort are not refused.
  */
 
 /** Brick names appear in URLs and on the brick server's command line: keep them plain. */
@@ -29,6 +41,15 @@ export const CALL_OPS = [
   'markDirty', 'settle', 'listMarks', 'clearMark', 'audit', 'reclaimTombstone', 'scanAccounts',
 ] as const;
 export type CallOp = (typeof CALL_OPS)[number];
+
+/**
+ * Calls that place records by layout, refused under a stale commit (markDirty is the pre-op of the same
+ * writes: refusing it first leaves nothing marked). Creating a writer is refused too.
+ */
+export const LAYOUT_GUARDED_CALLS: readonly CallOp[] = ['markDirty', 'putRecord', 'linkData'];
+
+/** Response header: the layout commit of the newest definition the server holds for the request's volume. */
+export const HELD_COMMIT_HEADER = 'x-cairn-volume-commit';
 
 /** What `open` answers: the brick's identity from its brick.json. */
 export interface RemoteIdentity { id: string; volumeId: string }
@@ -46,6 +67,7 @@ export const paths = {
   handle: (brick: string, id: string): string => `/v1/b/${brick}/handles/${id}`,
   release: (brick: string): string => `/v1/b/${brick}/handles/release`,
   health: '/v1/health',
+  definition: '/v1/definition',
 };
 
 /** Parse a brick URL `http://host:port/brick-name` into its origin and brick name. */

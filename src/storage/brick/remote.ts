@@ -23,7 +23,7 @@ import type {
   UsageCounters,
 } from './brick.js';
 import { checkSecret } from './remote-auth.js';
-import { RemoteClient, type RemoteClientOptions } from './remote-client.js';
+import { RemoteClient, type DefinitionLink, type RemoteClientOptions } from './remote-client.js';
 import { HandleReleaser, RemoteDataHandle } from './remote-handle.js';
 import { parseBrickUrl, paths, type CallOp, type RemoteIdentity } from './remote-protocol.js';
 import { RemoteWriter } from './remote-writer.js';
@@ -55,6 +55,9 @@ export class RemoteBrick implements Brick {
 
   /** The volume id the brick's brick.json names, once open. */
   get volumeId(): string | undefined { return this.identity?.volumeId; }
+
+  /** Follow the volume's definition: requests name the layout commit, answers report the server's (remote-client.ts). */
+  linkDefinition(link: DefinitionLink): void { this.client.link = link; }
 
   // -- lifecycle ------------------------------------------------------------------------------------
 
