@@ -9,10 +9,19 @@
 import type { BrickListQuery } from './brick/brick.js';
 import { compareNames, LISTING_LIMIT, type SubdirEntry } from './store.js';
 
+/** What `Cursor.ready()` answers when the head is not buffered: it must be fetched with `peek()`. */
+export const PENDING: unique symbol = Symbol('pending');
+export type Pending = typeof PENDING;
+
 export interface Cursor<T> {
   /** The next item, or undefined at the end. Rejects if the source failed. */
   peek(): Promise<T | undefined>;
-  /** Consume the item the last `peek` returned. */
+  /**
+   * The next item if it is known without waiting (undefined at the end), else PENDING: then await
+   * `peek()`. A page of buffered items is walked without a promise per item.
+   */
+  ready(): T | undefined | Pending;
+  /** Consume the item the last `peek` (or `ready`) returned. */
   take(): void;
   /**
    * Skip every item whose name starts with `prefix`. The caller has just seen such an item at the
@@ -84,6 +93,11 @@ export class PagedCursor<T> implements Cursor<T> {
     this.pageSize = Math.max(1, Math.min(opts.firstPage, opts.maxPage));
   }
 
+  ready(): T | undefined | Pending {
+    if (this.pos < this.buf.length) return this.buf[this.pos];
+    return this.exhausted ? undefined : PENDING;
+  }
+
   async peek(): Promise<T | undefined> {
     if (this.pos < this.buf.length) return this.buf[this.pos];
     if (this.exhausted) return undefined;
@@ -123,35 +137,61 @@ export interface MergeOptions<T> {
   dropSource?(index: number, err: unknown): boolean;
 }
 
-/** A k-way merge of sorted cursors by name. */
+/**
+ * A k-way merge of sorted cursors by name. The merge itself is synchronous over the sources'
+ * buffered heads (`ready`); it waits only when a source has to fetch its next page, and then
+ * fetches every such source at once.
+ */
 export class MergeCursor<T> implements Cursor<T> {
   private readonly live: Array<Cursor<T> | undefined>;
+  /** Per source, its head while the merge compares them (reused, so a step allocates nothing). */
+  private readonly heads: Array<T | undefined>;
+  private readonly names: Array<string | undefined>;
   private current: { item: T; group: number[] } | undefined;
 
   constructor(sources: Array<Cursor<T>>, private readonly opts: MergeOptions<T>) {
     this.live = [...sources];
+    this.heads = new Array<T | undefined>(sources.length);
+    this.names = new Array<string | undefined>(sources.length);
   }
 
   async peek(): Promise<T | undefined> {
-    if (this.current) return this.current.item;
     for (;;) {
-      const heads = await this.heads();
+      const head = this.ready();
+      if (head !== PENDING) return head;
+      await this.fetchPending();
+    }
+  }
+
+  ready(): T | undefined | Pending {
+    if (this.current) return this.current.item;
+    const { live, heads, names, opts } = this;
+    for (;;) {
       let best: string | undefined;
-      for (const h of heads) {
-        if (h.item === undefined) continue;
-        const name = this.opts.nameOf(h.item);
+      for (let i = 0; i < live.length; i++) {
+        const source = live[i];
+        const head = source === undefined ? undefined : source.ready();
+        if (head === PENDING) return PENDING;
+        heads[i] = head;
+        if (head === undefined) { names[i] = undefined; continue; }
+        const name = opts.nameOf(head);
+        names[i] = name;
         if (best === undefined) { best = name; continue; }
         const c = compareNames(name, best);
-        if (this.opts.reverse ? c > 0 : c < 0) best = name;
+        if (opts.reverse ? c > 0 : c < 0) best = name;
       }
       if (best === undefined) return undefined;
-      const group = heads.filter((h) => h.item !== undefined && this.opts.nameOf(h.item) === best);
-      const item = this.opts.pick(group.map((h) => h.item!), group.map((h) => h.index));
+      const items: T[] = [];
+      const group: number[] = [];
+      for (let i = 0; i < live.length; i++) {
+        if (names[i] === best) { items.push(heads[i]!); group.push(i); }
+      }
+      const item = opts.pick(items, group);
       if (item !== undefined) {
-        this.current = { item, group: group.map((h) => h.index) };
+        this.current = { item, group };
         return item;
       }
-      for (const h of group) this.live[h.index]!.take();
+      for (const i of group) live[i]!.take();
     }
   }
 
@@ -166,19 +206,18 @@ export class MergeCursor<T> implements Cursor<T> {
     for (const s of this.live) s?.skipPrefix(prefix);
   }
 
-  /** The head of every live source, fetched in parallel; failed sources dropped if allowed. */
-  private async heads(): Promise<Array<{ index: number; item: T | undefined }>> {
-    const settled = await Promise.allSettled(this.live.map((s) => s?.peek()));
-    const out: Array<{ index: number; item: T | undefined }> = [];
-    for (let i = 0; i < settled.length; i++) {
-      if (!this.live[i]) continue;
-      const r = settled[i]!;
-      if (r.status === 'fulfilled') { out.push({ index: i, item: r.value }); continue; }
-      const others = this.live.filter((s, k) => s && k !== i).length;
+  /** Fetch the head of every live source that has none buffered, in parallel; failed sources dropped if allowed. */
+  private async fetchPending(): Promise<void> {
+    const waiting: number[] = [];
+    for (let i = 0; i < this.live.length; i++) if (this.live[i]?.ready() === PENDING) waiting.push(i);
+    const settled = await Promise.allSettled(waiting.map((i) => this.live[i]!.peek()));
+    settled.forEach((r, k) => {
+      if (r.status === 'fulfilled') return;
+      const i = waiting[k]!;
+      const others = this.live.filter((s, j) => s && j !== i).length;
       if (others === 0 || !this.opts.dropSource?.(i, r.reason)) throw r.reason;
       this.live[i] = undefined;
-    }
-    return out;
+    });
   }
 }
 
@@ -200,7 +239,8 @@ export async function collectPage<T, E>(cursor: Cursor<T>, nameOf: (item: T) => 
   const prefix = query.prefix ?? '';
   const delimiter = query.delimiter ?? '';
   while (out.length < query.limit) {
-    const item = await cursor.peek();
+    let item = cursor.ready();
+    if (item === PENDING) item = await cursor.peek();
     if (item === undefined) break;
     const name = nameOf(item);
     if (delimiter !== '') {
