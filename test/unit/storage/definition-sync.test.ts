@@ -112,4 +112,18 @@ describe('DefinitionSync', () => {
     await new DefinitionSync(fresh, VOLUME, SECRET).adoptAtStart(bricks);
     expect(readVolumeFile(fresh)!.layout.version).toBe(3);
   });
+
+  it('warns when a server keeps a different definition under the same commit', async () => {
+    const server = await serve();
+    const bricks = [`${server.url}/b`];
+    await publishDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }, definition(2, [...bricks, 'http://127.0.0.1:1/x']));
+    const file = path.join(scratch, `volume-${++n}.json`);
+    writeVolumeFile(file, definition(2, bricks));
+    const warnings: string[] = [];
+    new DefinitionSync(file, VOLUME, SECRET, { info: () => undefined, warn: (_o, m) => { warnings.push(m); } })
+      .attach(fakeVolume(2, bricks), async () => undefined);
+    await eventually(() => warnings.length > 0);
+    expect(warnings[0]).toMatch(/another volume definition under the same layout commit/);
+    expect((await fetchDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }))!.sets).toHaveLength(2);
+  });
 });
