@@ -20,6 +20,7 @@ import { Placement } from './layout-history.js';
 import { Member } from './member.js';
 import { probeMember } from './member-status.js';
 import type { StoreMetricsSink } from './metrics-sink.js';
+import { pageSizes } from './listing-pages.js';
 import { isLive, toListEntry, toObjectInfo } from './object-info.js';
 import { checkQuorumPolicy } from './quorum.js';
 import { ReplicaSet, type Lookup } from './replica-set.js';
@@ -150,17 +151,17 @@ export class Volume implements ObjectStore {
     const limit = Math.min(Math.max(0, Math.floor(query.limit)), LISTING_LIMIT);
     if (limit === 0) return { entries: [] };
     const reverse = query.reverse === true;
-    const paging = pageSizes(limit, this.sets.length, query.delimiter);
+    const paging = pageSizes(limit, this.sets.map((_s, i) => this.layout.weights[i] ?? 1), query.delimiter);
     const window = {
       ...(query.marker ? { marker: query.marker } : {}),
       ...(query.endMarker ? { endMarker: query.endMarker } : {}),
       ...(query.prefix ? { prefix: query.prefix } : {}),
-      reverse, ...paging,
+      reverse,
     };
     // While a rebalance is pending, an unstamped container may hold a name in two sets: merge with
     // tombstones and linktos so the newest present record wins (layout-history.ts).
     const mixed = !await this.placement.settled(this, ref.account, ref.container, container);
-    const cursor = new MergeCursor(this.sets.map((s) => s.cursor(ref.account, ref.container, { ...window, tombstones: mixed })), {
+    const cursor = new MergeCursor(this.sets.map((s, i) => s.cursor(ref.account, ref.container, { ...window, ...paging[i]!, tombstones: mixed })), {
       nameOf: (r: ObjectRecord) => r.name,
       reverse,
       pick: mixed ? Placement.visible : (items) => items.reduce((a, b) => (b.timestamp > a.timestamp ? b : a)),
@@ -359,12 +360,6 @@ export class Volume implements ObjectStore {
     await found.set.noteStale(found.lookup);
     return found;
   }
-}
-
-/** Brick page sizes for a listing: about each set's share of the page, smaller when rolling up subdirs. */
-function pageSizes(limit: number, sets: number, delimiter: string | undefined): { firstPage: number; seekPage: number } {
-  const share = Math.min(LISTING_LIMIT, Math.ceil((limit / sets) * 1.2) + 16);
-  return delimiter ? { firstPage: Math.min(share, 256), seekPage: 16 } : { firstPage: share, seekPage: share };
 }
 
 /** A new object version's record. */
