@@ -6,6 +6,7 @@
  *
  * Calls never reject with anything but a StoreError: other errors are mapped by `fromErrno`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Brick, BrickHealth, BrickWriter } from './brick/brick.js';
 import { BrickUnavailable, fromErrno, InsufficientStorage, StoreError, Timeout } from './errors.js';
 import type { StoreMetricsSink } from './metrics-sink.js';
@@ -43,6 +44,10 @@ export class Member {
   /** Marked down since it last answered: its next successful call is a down->up transition. */
   private recovering = false;
   private readonly upListeners = new Set<(m: Member) => void>();
+  /** Calls in flight plus writers neither committed nor aborted (a member leaving the volume waits for 0). */
+  private busy = 0;
+  /** When something last finished on it (Date.now()). */
+  private lastActive = 0;
 
   constructor(readonly brick: Brick, private readonly opts: MemberOptions) {
     this.now = opts.now ?? Date.now;
@@ -100,6 +105,7 @@ export class Member {
     const markDown = options.markDown ?? true;
     const sink = this.opts.metrics;
     const t0 = sink ? performance.now() : 0;
+    this.busy++;
     try {
       await this.ensureOpen();
       const value = await this.bounded(fn(this.brick), options.onLate);
@@ -114,14 +120,47 @@ export class Member {
       sink?.brickCall(this.id, (performance.now() - t0) / 1000, failure ? err : undefined);
       if (markDown && failure) this.markDown(err);
       throw err;
+    } finally {
+      this.release();
     }
   }
 
-  /** Start a write through call(); a writer that arrives after the call timed out is aborted, not leaked. */
-  createWriter(ref: ObjectRef, timestamp: Timestamp): Promise<BrickWriter> {
-    return this.call((b) => b.createWriter(ref, timestamp), {
+  /**
+   * Start a write through call(); a writer that arrives after the call timed out is aborted, not leaked.
+   * The member counts as busy until the writer is committed or aborted.
+   */
+  async createWriter(ref: ObjectRef, timestamp: Timestamp): Promise<BrickWriter> {
+    const w = await this.call((b) => b.createWriter(ref, timestamp), {
       onLate: (late) => { void (late as BrickWriter).abort().catch(() => undefined); },
     });
+    this.busy++;
+    let open = true;
+    const done = (): void => { if (open) { open = false; this.release(); } };
+    return {
+      get stream() { return w.stream; },
+      get dataFile() { return w.dataFile; },
+      commit: async (record) => { await w.commit(record); done(); },
+      abort: async () => { try { await w.abort(); } finally { done(); } },
+    };
+  }
+
+  /**
+   * Resolves once nothing has been in flight on this member (no call, no open writer) for `quietMs`,
+   * or after `maxMs`. A volume that drops the brick (remove-brick, replace-brick) waits for this before
+   * closing it, so operations that started before the change finish on it instead of failing; the
+   * quiet time covers an operation between two of its calls.
+   */
+  async drained(maxMs: number, quietMs = 250): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline) {
+      if (this.busy === 0 && Date.now() - this.lastActive >= quietMs) return;
+      await sleep(Math.min(50, quietMs));
+    }
+  }
+
+  private release(): void {
+    this.busy--;
+    this.lastActive = Date.now();
   }
 
   /**

@@ -108,8 +108,9 @@ export async function openConfiguredVolume(config: Pick<Config, 'storage' | 'vol
     volume = await openVolume({ ...spec, bricks: [...spec.bricks] }, options);
     if (!persistent(spec)) return volume;
     mkdirSync(dirname(path), { recursive: true });
-    // Another process (a cluster worker) may create it first: then its layout is the one.
-    def = (await updateVolumeFile(path, (existing) => existing ?? definitionOf(volume)))!;
+    // Another process (a cluster worker) may create it first: then its layout is the one, and the
+    // file is left as it is (rewriting it would make every other watcher reload for nothing).
+    def = (await updateVolumeFile(path, (existing) => (existing ? undefined : definitionOf(volume))))!;
     try {
       await applyDefinition(volume, def, options);
     } catch (err) {
@@ -142,7 +143,8 @@ async function shareDefinition(path: string, spec: VolumeSpec, options: Configur
 /**
  * Bring an open volume in line with a definition: open bricks it adds, rebuild the replica sets, swap
  * sets and layouts in one synchronous step, then close bricks it dropped. Operations in flight keep
- * the sets they started with (members are shared, so they keep working).
+ * the sets they started with (members are shared, so they keep working); a dropped brick is closed
+ * once nothing runs on it any more (Member.drained, bounded by the call timeout), not before.
  */
 export async function applyDefinition(volume: Volume, def: VolumeDefinition, options: VolumeOptions = {}): Promise<void> {
   const spec = volume.spec;
@@ -191,7 +193,10 @@ export async function applyDefinition(volume: Volume, def: VolumeDefinition, opt
   volume.sets.splice(0, volume.sets.length, ...sets);
   spec.bricks.splice(0, spec.bricks.length, ...bricks);
   volume.placement.update(layout, previous);
-  await Promise.allSettled(dropped.map((m) => m.brick.close()));
+  // In the background: whoever waits for this reload (a write retrying under the new layout) must not
+  // wait for a long upload still running on a brick that left.
+  const drainMs = options.callTimeoutMs ?? writeTimeoutMs;
+  for (const m of dropped) void m.drained(drainMs).then(() => m.brick.close()).catch(() => undefined);
 }
 
 /** How often a gateway looks at the volume file. */
@@ -203,8 +208,9 @@ export const WATCH_INTERVAL_MS = 1000;
  */
 export function watchDefinition(volume: Volume, path: string, options: ConfiguredVolumeOptions = {}): () => Promise<void> {
   let chain = Promise.resolve();
-  // What was last applied, whole: two writes within one millisecond share an updatedAt.
-  const seen = (d: VolumeDefinition | undefined): string | undefined => (d ? JSON.stringify(d) : undefined);
+  // What was last applied, whole but for the time of writing: a file rewritten with the same
+  // definition changes nothing, while two changes within one millisecond (one updatedAt) still differ.
+  const seen = (d: VolumeDefinition | undefined): string | undefined => (d ? JSON.stringify({ ...d, updatedAt: undefined }) : undefined);
   let last = seen(readVolumeFile(path));
   const listener = (): void => {
     chain = chain.then(async () => {
