@@ -21,6 +21,8 @@ export interface PublishAnswer {
   commit: number;
   /** Whether the published definition was stored (on at least one brick). */
   stored: boolean;
+  /** When it was not: the definition held instead (an equal commit may differ in content). */
+  definition?: VolumeDefinition;
 }
 
 export class Definitions {
@@ -81,7 +83,7 @@ export class Definitions {
       await b.held.store(def);
       stored = true;
     }
-    return { commit: this.commit(volume)!, stored };
+    return { commit: this.commit(volume)!, stored, ...(stored ? {} : { definition: this.newest(volume)! }) };
   }
 
   /** Refuse a write placed by layout commit `sent` when a newer one is held (no commit sent: not checked). */

@@ -178,10 +178,9 @@ export class DefinitionSync implements DefinitionLink {
    * The server kept its own definition of our commit: fine if it places objects as ours does, worth
    * an operator's attention if not (two gateways that made a first layout each, say).
    */
-  private async compare(origin: string, def: VolumeDefinition): Promise<void> {
-    const theirs = await fetchDefinition(this.server(origin));
+  private compare(origin: string, def: VolumeDefinition, theirs: VolumeDefinition): void {
     const placement = (d: VolumeDefinition | undefined): string => JSON.stringify(d && [d.sets, d.layout, d.previous]);
-    if (theirs && placement(theirs) !== placement(def)) {
+    if (placement(theirs) !== placement(def)) {
       this.log?.warn({ server: origin, commit: commitOf(def), ours: def, theirs },
         'the brick server holds another volume definition under the same layout commit: gateways may place objects differently');
     }
@@ -201,7 +200,7 @@ export class DefinitionSync implements DefinitionLink {
     try {
       const answer = await publishDefinition(this.server(origin), def);
       if (answer.commit > commitOf(def)) void this.adopt(); // someone else's newer definition got there first
-      else if (answer.commit === commitOf(def) && !answer.stored) await this.compare(origin, def);
+      else if (answer.held && answer.commit === commitOf(def)) this.compare(origin, def, answer.held);
     } catch (err) {
       // A server that is down gets it when it answers again (observed()).
       this.log?.warn({ err, server: origin, commit: commitOf(def) }, 'publishing the volume definition failed');

@@ -13,8 +13,9 @@
  *   GET    /v1/health                          -> {bricks: [{name, volumeId?, open, definitionCommit?}]}
  *   GET    /v1/definition                      -> {definition}  the newest volume definition the server holds
  *                                                 for the request's volume (NOT_FOUND when none)
- *   PUT    /v1/definition                      JSON {definition} -> {commit, stored}  kept on every brick of
- *                                                 that volume when its layout commit is newer than the held one
+ *   PUT    /v1/definition                      JSON {definition} -> {commit, stored, definition?}  kept on every
+ *                                                 brick of that volume when its layout commit is newer than the
+ *                                                 held one; otherwise the held definition is answered
  *
  * Every request is authenticated (remote-auth.ts) and names its volume; every failure is a JSON error
  * (remote-errors.ts). A `value` missing from a call's answer means `undefined`.

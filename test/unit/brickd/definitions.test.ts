@@ -71,10 +71,10 @@ describe('brick server volume definitions', () => {
     expect(await publishDefinition(at(server), definition(3))).toEqual({ commit: 3, stored: true });
     for (const d of dirs) expect(JSON.parse(readFileSync(path.join(d, 'volume.json'), 'utf8')).layout.version).toBe(3);
     // Older: refused, the held commit answered.
-    expect(await publishDefinition(at(server), definition(2))).toEqual({ commit: 3, stored: false });
-    // Equal commit, other content: the held one stays.
+    expect(await publishDefinition(at(server), definition(2))).toEqual({ commit: 3, stored: false, held: definition(3) });
+    // Equal commit, other content: the held one stays, and is answered.
     const other = definition(3, { sets: [{ bricks: ['http://elsewhere:1/x'] }] });
-    expect(await publishDefinition(at(server), other)).toEqual({ commit: 3, stored: false });
+    expect(await publishDefinition(at(server), other)).toEqual({ commit: 3, stored: false, held: definition(3) });
     expect(await fetchDefinition(at(server))).toEqual(definition(3));
   });
 

@@ -105,11 +105,15 @@ describe('DefinitionSync', () => {
     sync.attach(fakeVolume(1, bricks), async () => undefined);
     await sync.adopt();
     expect(readVolumeFile(file)!.layout.version).toBe(4);
-    // At start too: the servers' commit 3 does not replace the local 4, and with no file it is taken.
-    await new DefinitionSync(file, VOLUME, SECRET).adoptAtStart(bricks);
+    // At start too (a server the sync above has not published to): its commit 3 does not replace the
+    // local 4, and with no file it is taken.
+    const other = await serve();
+    const otherBricks = [`${other.url}/b`];
+    await publishDefinition({ origin: other.url, secret: SECRET, volumeId: VOLUME }, definition(3, otherBricks));
+    await new DefinitionSync(file, VOLUME, SECRET).adoptAtStart(otherBricks);
     expect(readVolumeFile(file)!.layout.version).toBe(4);
     const fresh = path.join(scratch, `volume-${++n}.json`);
-    await new DefinitionSync(fresh, VOLUME, SECRET).adoptAtStart(bricks);
+    await new DefinitionSync(fresh, VOLUME, SECRET).adoptAtStart(otherBricks);
     expect(readVolumeFile(fresh)!.layout.version).toBe(3);
   });
 
