@@ -59,6 +59,8 @@ export interface ListingQuery {
   reverse: boolean;
   firstPage: number;
   seekPage: number;
+  /** Pages grow (doubling) up to this many items; default the listing limit. */
+  maxPage?: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export function brickListCursor<T>(list: (query: BrickListQuery) => Promise<T[]>
       reverse: q.reverse, limit,
     }),
     nameOf,
-    { reverse: q.reverse, ...(q.marker !== undefined ? { marker: q.marker } : {}), firstPage: q.firstPage, maxPage: LISTING_LIMIT, seekPage: q.seekPage },
+    { reverse: q.reverse, ...(q.marker !== undefined ? { marker: q.marker } : {}), firstPage: q.firstPage, maxPage: q.maxPage ?? LISTING_LIMIT, seekPage: q.seekPage },
   );
 }
 

@@ -3,7 +3,7 @@
  * buffered heads, parallel fetches when a source runs dry), and the Swift page builder on top.
  */
 import { describe, expect, it } from 'vitest';
-import { collectPage, MergeCursor, PagedCursor, PENDING, type Cursor } from '../../../src/storage/cursor.js';
+import { brickListCursor, collectPage, MergeCursor, PagedCursor, PENDING, type Cursor } from '../../../src/storage/cursor.js';
 import { compareNames } from '../../../src/storage/store.js';
 
 interface Item { name: string; v: number; gone?: boolean }
@@ -66,6 +66,22 @@ describe('PagedCursor', () => {
     cursor.take();
     expect(cursor.ready()).toBeUndefined(); // the short second page ended it
     expect(stats.fetches).toBe(2);
+  });
+});
+
+describe('brickListCursor', () => {
+  it('asks the brick for the window after its marker, pages doubling up to maxPage', async () => {
+    const names = Array.from({ length: 20 }, (_v, i) => `n${String(i).padStart(2, '0')}`);
+    const asked: Array<{ marker?: string; limit: number; prefix?: string }> = [];
+    const cursor = brickListCursor<string>(async (q) => {
+      asked.push({ ...(q.marker !== undefined ? { marker: q.marker } : {}), limit: q.limit, ...(q.prefix ? { prefix: q.prefix } : {}) });
+      return names.filter((n) => q.marker === undefined || n > q.marker).slice(0, q.limit);
+    }, (n) => n, { reverse: false, prefix: 'n', firstPage: 3, maxPage: 5, seekPage: 2 });
+    const seen: string[] = [];
+    for (let n = await cursor.peek(); n !== undefined; n = await cursor.peek()) { seen.push(n); cursor.take(); }
+    expect(seen).toEqual(names);
+    expect(asked.map((a) => a.limit)).toEqual([3, 5, 5, 5, 5]);
+    expect(asked[1]).toEqual({ marker: 'n02', limit: 5, prefix: 'n' });
   });
 });
 

@@ -1,33 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { containerKey, Layout } from '../../../src/storage/layout.js';
-import { pageSizes } from '../../../src/storage/listing-pages.js';
+import { MAX_PAGE, pageSizes } from '../../../src/storage/listing-pages.js';
 import { LISTING_LIMIT } from '../../../src/storage/store.js';
 
 describe('listing page sizes', () => {
-  it('gives each set its weight share plus a margin, never more than the listing limit', () => {
-    expect(pageSizes(10000, [1, 1], undefined)).toEqual([{ firstPage: 5229, seekPage: 5229 }, { firstPage: 5229, seekPage: 5229 }]);
+  /** Rows read by the fewest whole pages that cover `share`. */
+  const shareRead = (p: { firstPage: number }, share: number): number => Math.ceil(share / p.firstPage) * p.firstPage;
+
+  it('reads each set\'s weight share plus a margin in equal pages of at most MAX_PAGE', () => {
+    // 10,000 over two equal sets: 5,000 + 3 x sqrt(5,000) + 16 = 5,229, read as 6 pages of 872.
+    expect(pageSizes(10000, [1, 1], undefined)).toEqual([{ firstPage: 872, maxPage: 872, seekPage: 872 }, { firstPage: 872, maxPage: 872, seekPage: 872 }]);
     const [small, big] = pageSizes(10000, [1, 3], undefined);
-    expect(small!.firstPage).toBeLessThan(big!.firstPage);
-    expect(big!.firstPage).toBeGreaterThan(7500);
-    expect(pageSizes(10000, [1], undefined)[0]!.firstPage).toBe(LISTING_LIMIT);
-    // A draining set (weight 0) starts with a small page; equal shares when no weight is known.
+    // The light set's share (2,500 + 150 + 16) in 3 pages that read at most a row per page past it.
+    expect(small!.firstPage).toBe(889);
+    expect(shareRead(small!, 2666) - 2666).toBeLessThan(3);
+    expect(big!.firstPage).toBeLessThanOrEqual(MAX_PAGE);
+    expect(pageSizes(10000, [1], undefined)[0]!.firstPage).toBe(LISTING_LIMIT / 10);
+    // Small listings take one page; a draining set (weight 0) a tiny one; equal shares when no weight is known.
+    expect(pageSizes(100, [1, 1], undefined)[0]!.firstPage).toBe(50 + 22 + 16);
     expect(pageSizes(10000, [0, 1], undefined)[0]!.firstPage).toBe(16);
     expect(pageSizes(100, [0, 0], undefined)[0]!.firstPage).toBe(pageSizes(100, [1, 1], undefined)[0]!.firstPage);
   });
 
   it('starts small when rolling up subdirs', () => {
-    expect(pageSizes(10000, [1, 1], '/')).toEqual([{ firstPage: 256, seekPage: 16 }, { firstPage: 256, seekPage: 16 }]);
+    expect(pageSizes(10000, [1, 1], '/')).toEqual([{ firstPage: 256, maxPage: MAX_PAGE, seekPage: 16 }, { firstPage: 256, maxPage: MAX_PAGE, seekPage: 16 }]);
   });
 
-  it('covers a set\'s share of a page of real names in one fetch', () => {
+  it('a set\'s share of real names stays within share + 3 deviations + 16', () => {
     const layout = Layout.uniform(2);
     const key = containerKey('AUTH_a', 'c');
     for (const limit of [100, 1000, 10000]) {
-      const first = pageSizes(limit, layout.weights, undefined).map((p) => p.firstPage);
+      const bound = Math.ceil(limit / 2 + 3 * Math.sqrt(limit / 2)) + 16;
       for (let run = 0; run < 10; run++) {
         const counts = [0, 0];
         for (let i = 0; i < limit; i++) counts[layout.locate(key, `run${run}/obj-${String(i).padStart(6, '0')}`)]!++;
-        counts.forEach((n, set) => expect(n).toBeLessThanOrEqual(first[set]!));
+        for (const n of counts) expect(n).toBeLessThanOrEqual(bound);
       }
     }
   });
