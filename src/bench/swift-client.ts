@@ -2,7 +2,12 @@
  * A minimal Swift client for the bench: v1.0 auth, then requests over one undici Pool (keep-alive,
  * a fixed number of connections) so the numbers measure the server, not connection setup.
  * Every response body is consumed (undici keeps a connection busy until it is).
+ *
+ * HEAD goes through node:http with a keep-alive agent instead: undici closes the connection after
+ * every HEAD (a guard against servers that send a body anyway), so a HEAD rate through it would
+ * measure TCP setup. Swift's own clients (python-swiftclient over requests) keep it open.
  */
+import { Agent, request as httpRequest } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Pool, request, type Dispatcher } from 'undici';
 
@@ -24,9 +29,13 @@ export async function authenticate(c: Credentials): Promise<{ storageUrl: URL; t
 
 export class SwiftSession {
   private readonly pool: Pool;
+  private readonly headAgent: Agent;
+  private readonly origin: URL;
   private readonly base: string;
 
   constructor(storageUrl: URL, private readonly token: string, connections: number) {
+    this.origin = new URL(storageUrl.origin);
+    this.headAgent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
     this.pool = new Pool(storageUrl.origin, {
       connections,
       pipelining: 1,
@@ -46,6 +55,7 @@ export class SwiftSession {
 
   /** One request; the response body is read to its end and only counted. */
   async send(method: Dispatcher.HttpMethod, path: string, body?: Buffer | Readable, headers: Record<string, string> = {}): Promise<Reply> {
+    if (method === 'HEAD') return this.head(path, headers);
     const res = await this.pool.request({
       method, path, body: body ?? null, headers: { 'x-auth-token': this.token, ...headers },
     });
@@ -61,7 +71,26 @@ export class SwiftSession {
     return { status: res.statusCode, value: (res.statusCode === 200 ? JSON.parse(text) : undefined) as T };
   }
 
-  async close(): Promise<void> { await this.pool.close(); }
+  /** HEAD over a kept-alive node:http connection (see the note at the top). */
+  private head(path: string, headers: Record<string, string>): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({
+        host: this.origin.hostname, port: this.origin.port, method: 'HEAD', path, agent: this.headAgent,
+        headers: { 'x-auth-token': this.token, ...headers },
+      }, (res) => {
+        res.resume();
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, bytes: 0, headers: res.headers }));
+        res.once('error', reject);
+      });
+      req.once('error', reject);
+      req.end();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.headAgent.destroy();
+    await this.pool.close();
+  }
 }
 
 /** Throw unless `status` is a success: a bench that counts errors as speed is worse than none. */
