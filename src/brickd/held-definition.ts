@@ -7,19 +7,30 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir } from '../storage/brick/local-files.js';
-import { checkDefinition, commitOf, type VolumeDefinition } from '../storage/volume-file.js';
+import { versionOf, type DefinitionVersion } from '../storage/definition-version.js';
+import { checkDefinition, type VolumeDefinition } from '../storage/volume-file.js';
 
 export const DEFINITION_FILE = 'volume.json';
 
 export class HeldDefinition {
   private def: VolumeDefinition | undefined;
+  /** Its version, computed once (every answer names it). */
+  private ver: DefinitionVersion | undefined;
 
   constructor(private readonly dir: string, private readonly fsync: boolean) {}
 
   get definition(): VolumeDefinition | undefined { return this.def; }
 
+  /** The held definition's version, if any. */
+  get version(): DefinitionVersion | undefined { return this.ver; }
+
   /** The held layout commit, if any. */
-  get commit(): number | undefined { return this.def ? commitOf(this.def) : undefined; }
+  get commit(): number | undefined { return this.ver?.commit; }
+
+  private hold(def: VolumeDefinition): void {
+    this.def = def;
+    this.ver = versionOf(def);
+  }
 
   /** Read the file left by an earlier run; a missing or unreadable one means none is held (gateways publish again). */
   async load(): Promise<string | undefined> {
@@ -31,7 +42,7 @@ export class HeldDefinition {
       return `cannot read ${DEFINITION_FILE}: ${(err as Error).message}`;
     }
     try {
-      this.def = checkDefinition(JSON.parse(text), DEFINITION_FILE);
+      this.hold(checkDefinition(JSON.parse(text), DEFINITION_FILE));
     } catch (err) {
       return `ignoring ${DEFINITION_FILE}: ${(err as Error).message}`;
     }
@@ -57,6 +68,6 @@ export class HeldDefinition {
       throw err;
     }
     if (this.fsync) await fsyncDir(this.dir);
-    this.def = def;
+    this.hold(def);
   }
 }

@@ -5,12 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NOT_FOUND, WireFailure } from '../storage/brick/remote-errors.js';
-import { CALL_OPS, ID_RE, HELD_COMMIT_HEADER, LAYOUT_GUARDED_CALLS, paths, type CallOp } from '../storage/brick/remote-protocol.js';
+import { CALL_OPS, ID_RE, HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER, LAYOUT_GUARDED_CALLS, paths, type CallOp } from '../storage/brick/remote-protocol.js';
+import { formatWireVersion } from '../storage/definition-version.js';
 import { InvalidArgument, RangeNotSatisfiable } from '../storage/errors.js';
 import type { ByteRange } from '../storage/store.js';
 import { validRange } from '../storage/brick/streams.js';
 import { args, CALLS } from './calls.js';
-import type { Definitions } from './definitions.js';
+import type { Definitions, SentDefinition } from './definitions.js';
 import { readJson, sendJson } from './http-io.js';
 import type { ServedBrick } from './served-brick.js';
 
@@ -18,8 +19,8 @@ export interface RouteContext {
   bricks: ReadonlyMap<string, ServedBrick>;
   /** The volume id the (authenticated) request named. */
   volume: string;
-  /** The layout commit the request acts under, when it named one (signed with the request). */
-  commit?: number;
+  /** The definition the request acts under, when it named one (signed with the request). */
+  sent?: SentDefinition;
   definitions: Definitions;
 }
 
@@ -52,7 +53,7 @@ async function call(ctx: RouteContext, served: ServedBrick, op: string | undefin
   if (method !== 'POST' || op === undefined || !(CALL_OPS as readonly string[]).includes(op)) throw notFound(`no call ${method} ${String(op)}`);
   const a = await readJson(req);
   const brick = await served.forVolume(ctx.volume);
-  if ((LAYOUT_GUARDED_CALLS as readonly string[]).includes(op)) ctx.definitions.check(ctx.volume, ctx.commit);
+  if ((LAYOUT_GUARDED_CALLS as readonly string[]).includes(op)) ctx.definitions.check(ctx.volume, ctx.sent);
   const value = op === 'open' ? served.identity(brick) : await CALLS[op as Exclude<CallOp, 'open'>](brick, a);
   sendJson(res, 200, value === undefined ? {} : { value });
 }
@@ -62,7 +63,7 @@ async function writers(ctx: RouteContext, served: ServedBrick, id: string | unde
   if (id === undefined && method === 'POST') {
     const a = await readJson(req);
     const brick = await served.forVolume(ctx.volume);
-    ctx.definitions.check(ctx.volume, ctx.commit);
+    ctx.definitions.check(ctx.volume, ctx.sent);
     const writer = await brick.createWriter(args.ref(a, 'ref'), args.str(a, 'timestamp'));
     sendJson(res, 200, { value: { id: served.writers.add(writer), dataFile: writer.dataFile } });
     return;
@@ -124,7 +125,9 @@ async function definition(ctx: RouteContext, method: string, req: IncomingMessag
   if (method !== 'PUT') throw notFound(`no route ${method} ${paths.definition}`);
   const a = await readJson(req);
   const answer = await ctx.definitions.publish(ctx.volume, a.definition);
-  res.setHeader(HELD_COMMIT_HEADER, String(answer.commit));
+  const held = ctx.definitions.version(ctx.volume)!;
+  res.setHeader(HELD_COMMIT_HEADER, String(held.commit));
+  res.setHeader(HELD_DEFINITION_HEADER, formatWireVersion(held));
   sendJson(res, 200, answer);
 }
 

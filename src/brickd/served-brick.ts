@@ -103,11 +103,11 @@ export class ServedBrick {
   }
 
   /** What the server's health answer says about this brick. */
-  describe(): { name: string; dir: string; volumeId?: string; open: boolean; definitionCommit?: number } {
-    const commit = this.held.commit;
+  describe(): { name: string; dir: string; volumeId?: string; open: boolean; definitionCommit?: number; definitionRevision?: number } {
+    const v = this.held.version;
     return {
       name: this.name, dir: this.dir, ...(this.volumeId ? { volumeId: this.volumeId } : {}), open: this.brick !== undefined,
-      ...(commit !== undefined ? { definitionCommit: commit } : {}),
+      ...(v !== undefined ? { definitionCommit: v.commit, definitionRevision: v.revision } : {}),
     };
   }
 

@@ -17,7 +17,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { checkSecret, DEFAULT_MAX_SKEW_MS, verifyRequest } from '../storage/brick/remote-auth.js';
 import { UNAUTHORIZED, WireFailure } from '../storage/brick/remote-errors.js';
-import { BRICK_NAME_RE, HELD_COMMIT_HEADER } from '../storage/brick/remote-protocol.js';
+import { BRICK_NAME_RE, HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER } from '../storage/brick/remote-protocol.js';
+import { formatWireVersion, parseWireVersion } from '../storage/definition-version.js';
 import { StoreError } from '../storage/errors.js';
 import { Definitions } from './definitions.js';
 import { sendError } from './http-io.js';
@@ -127,11 +128,15 @@ export class BrickServer {
         throw new WireFailure(UNAUTHORIZED, verdict.reason);
       }
       // Every answer tells the gateway which definition this server holds for its volume.
-      const held = this.definitions.commit(verdict.volume);
-      if (held !== undefined) res.setHeader(HELD_COMMIT_HEADER, String(held));
+      const held = this.definitions.version(verdict.volume);
+      if (held !== undefined) {
+        res.setHeader(HELD_COMMIT_HEADER, String(held.commit));
+        res.setHeader(HELD_DEFINITION_HEADER, formatWireVersion(held));
+      }
+      const version = parseWireVersion(verdict.commit, verdict.definition);
       await route({
         bricks: this.bricks, volume: verdict.volume, definitions: this.definitions,
-        ...(verdict.commit !== undefined ? { commit: verdict.commit } : {}),
+        ...(verdict.commit !== undefined ? { sent: { commit: verdict.commit, ...(version ? { version } : {}) } } : {}),
       }, req, res);
     } catch (err) {
       if (!(err instanceof StoreError) && !(err instanceof WireFailure)) {

@@ -3,20 +3,35 @@
  * volume file's definition with the volume's brick servers, in GlusterFS's spirit (glusterd keeps the
  * volfile on every peer; clients fetch it from a server and are told when it changes).
  *
- * - Publish: when the gateway opens the volume, and whenever a reload changes the layout commit, it
- *   publishes the file's definition to every brick server (fire and forget, logged). A server that
- *   was down, or holds an older commit, is published to again when it next answers (throttled).
- * - Learn: every answer of a brick server names the commit it holds (remote-client.ts). A newer one
+ * Definitions are ordered by version (definition-version.ts): layout commit, then revision (bumped by
+ * every change of the file: replace-brick and a rebalance's progress travel too), then, for the same
+ * commit and revision with other content, the smaller digest.
+ *
+ * - Publish: when the gateway opens the volume, and whenever a reload changes the definition, it
+ *   publishes the file's definition to every brick server of the volume, and to those of the
+ *   definition before (a server whose brick was replaced out must learn it is out). Fire and forget,
+ *   logged. A server that was down, or holds an older version, is published to again when it next
+ *   answers (throttled). The CLI's volume verbs publish the same way, and wait (`publishFile`).
+ * - Learn: every answer of a brick server names the version it holds (remote-client.ts). A newer one
  *   than the volume's makes the gateway fetch the newest definition the servers hold, write it into
- *   its own volume file (only if still newer than the file's, under the file's lock, so a concurrent
- *   local change is never lost) and have the file's watcher apply it at once.
+ *   its own volume file as it is (only if still newer than the file's, under the file's lock, so a
+ *   concurrent local change is never lost) and have the file's watcher apply it at once.
  * - Start: before serving, the newest definition any reachable server holds replaces the local file
  *   when it is newer (or when there is no file yet: a second gateway of an existing volume).
- * - Stale layout: a write placed by an older commit than a server holds is refused there (StaleLayout);
- *   the volume awaits `adopt` and runs the write once more under the new layout (volume.ts `placing`).
+ * - Stale layout: a write placed by an older definition than a server holds, that places objects
+ *   otherwise, is refused there (StaleLayout); the volume awaits `adopt` and runs the write once more
+ *   under the new definition (volume.ts `placing`).
  *
- * Definitions are ordered by layout commit only. Changes that keep the commit (replace-brick, a
- * rebalance's progress and completion) stay with the file they were made in.
+ * Two gateways that create the first layout of a volume at the same moment make two definitions of
+ * commit 1, revision 1. They settle on the one with the smaller digest, on every server and gateway.
+ * That is safe when both place objects alike (same sets, same layout: the usual case when both read
+ * the same config and bricks). When they do not (other brick capacities measured, say), a write the
+ * losing gateway made before it learned it lost stays on the set its own layout chose, which the
+ * winning layout does not look at (no previous layout: a miss is authoritative), so it is not found
+ * until it is moved there by hand. The window is short (a gateway publishes when it opens the
+ * volume, and the servers refuse the loser's writes as soon as they hold the winner), and the sync
+ * logs a warning naming both definitions when it sees such a pair; to avoid it, create the volume
+ * once (`cairn volume create`, or start one gateway first) and let the others take it.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,7 +39,8 @@ import type { DefinitionLink } from './brick/remote-client.js';
 import { fetchDefinition, publishDefinition, type DefinitionServer } from './brick/remote-definition.js';
 import { parseBrickUrl } from './brick/remote-protocol.js';
 import { makeBrick } from './brick-spec.js';
-import { commitOf, readVolumeFile, updateVolumeFile, type VolumeDefinition } from './volume-file.js';
+import { compareVersions, describeVersion, newer, versionOf, type DefinitionVersion } from './definition-version.js';
+import { bricksOf, readVolumeFile, updateVolumeFile, type VolumeDefinition } from './volume-file.js';
 import type { ConfiguredVolumeOptions } from './volume-runtime.js';
 import type { Volume } from './volume.js';
 
@@ -32,6 +48,19 @@ import type { Volume } from './volume.js';
 export interface SyncLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+}
+
+/** What publishing to one server came to (publishFile). */
+export interface PublishOutcome {
+  server: string;
+  /**
+   * 'stored': it holds ours now; 'held': it held ours already (or won the digest tie-break); 'newer':
+   * it holds a newer one (a change made elsewhere); 'failed': see `error`.
+   */
+  result: 'stored' | 'held' | 'newer' | 'failed';
+  /** The version it holds afterwards (when it answered). */
+  held?: { commit: number; revision: number };
+  error?: string;
 }
 
 /** A server that answers with an older definition is published to at most this often. */
@@ -54,8 +83,10 @@ export class DefinitionSync implements DefinitionLink {
   private reload: (() => Promise<void>) | undefined;
   private adopting: Promise<void> | undefined;
   private lastAdoption = 0;
-  /** The commit last published to every server. */
-  private published: number | undefined;
+  /** The version last published to every server. */
+  private published: DefinitionVersion | undefined;
+  /** The servers of the definition last published (a server dropped by the next one still gets it). */
+  private publishedServers: string[] = [];
   /** Per server, when a publish was last started. */
   private readonly publishing = new Map<string, number>();
 
@@ -67,38 +98,45 @@ export class DefinitionSync implements DefinitionLink {
   }
 
   /** The newest definition the servers of `bricks` hold (unreachable ones are skipped). */
-  async newest(bricks: readonly string[]): Promise<VolumeDefinition | undefined> {
-    const found = await Promise.allSettled(serversOf(bricks).map((o) => fetchDefinition(this.server(o))));
+  newest(bricks: readonly string[]): Promise<VolumeDefinition | undefined> {
+    return this.newestAt(serversOf(bricks));
+  }
+
+  /** The newest definition the servers at `origins` hold (unreachable ones are skipped). */
+  private async newestAt(origins: readonly string[]): Promise<VolumeDefinition | undefined> {
+    const found = await Promise.allSettled(origins.map((o) => fetchDefinition(this.server(o))));
     let best: VolumeDefinition | undefined;
     for (const r of found) {
-      if (r.status === 'fulfilled' && r.value && r.value.id === this.volumeId && (!best || commitOf(r.value) > commitOf(best))) best = r.value;
+      if (r.status === 'fulfilled' && r.value && r.value.id === this.volumeId && newer(r.value, best)) best = r.value;
     }
     return best;
   }
 
-  /** Write `def` into the volume file if it is newer than the file's (or there is none); true if written. */
+  /** Write `def` as it is into the volume file if it is newer than the file's (or there is none); true if written. */
   private async take(def: VolumeDefinition): Promise<boolean> {
     let taken = false;
     mkdirSync(dirname(this.path), { recursive: true });
     await updateVolumeFile(this.path, (cur) => {
-      if (cur && commitOf(cur) >= commitOf(def)) return undefined; // a local change got there first: it wins
+      if (!newer(def, cur)) return undefined; // a local change got there first: it wins
       taken = true;
       return def;
-    });
+    }, { asIs: true });
     return taken;
   }
 
   /** At start, before the volume opens: adopt the newest definition the servers of `bricks` hold if it is newer. */
-  async adoptAtStart(bricks: readonly string[]): Promise<void> {
+  async adoptAtStart(bricks: readonly string[]): Promise<boolean> {
     const newest = await this.newest(bricks);
     if (newest && await this.take(newest)) {
-      this.log?.info({ volume: this.volumeId, commit: commitOf(newest) }, 'adopted the newer volume definition held by the brick servers');
+      this.log?.info({ volume: this.volumeId, version: describeVersion(versionOf(newest)) }, 'adopted the newer volume definition held by the brick servers');
+      return true;
     }
+    return false;
   }
 
   /**
    * The volume's options with this sync in them: remote bricks are linked to it (their requests name
-   * the layout commit, their answers report the servers'), and each reload may publish.
+   * the definition's version, their answers report the servers'), and each reload may publish.
    */
   follow(options: ConfiguredVolumeOptions): ConfiguredVolumeOptions {
     const factory = options.brickFactory ?? makeBrick;
@@ -122,27 +160,30 @@ export class DefinitionSync implements DefinitionLink {
     this.volume = volume;
     this.reload = reload;
     volume.staleLayoutHandler = async (err) => {
-      this.log?.info({ volume: this.volumeId, held: err.held, sent: err.sent }, 'write refused under a stale layout: adopting the newer definition');
+      this.log?.info({ volume: this.volumeId, held: err.held, sent: err.sent, heldRevision: err.heldRevision, sentRevision: err.sentRevision },
+        'write refused under a stale layout: adopting the newer definition');
       await this.adopt();
     };
     this.publishAll();
   }
 
-  /** The file was reloaded: publish when its layout commit changed. */
+  /** The file was reloaded: publish when the applied definition changed. */
   reloaded(): void {
-    if (this.volume && this.volume.layout.version !== this.published) this.publishAll();
+    const v = this.volume?.definitionVersion;
+    if (v && (!this.published || compareVersions(v, this.published) !== 0)) this.publishAll();
   }
 
   // -- DefinitionLink ------------------------------------------------------------------------------
 
-  commit(): number | undefined { return this.volume?.layout.version; }
+  version(): DefinitionVersion | undefined { return this.volume?.definitionVersion; }
 
-  observed(origin: string, held: number | undefined): void {
-    const own = this.commit();
+  observed(origin: string, held: DefinitionVersion | undefined): void {
+    const own = this.version();
     if (own === undefined) return;
-    if (held !== undefined && held > own) {
+    const order = held === undefined ? -1 : compareVersions(held, own);
+    if (order > 0) {
       if (!this.adopting && Date.now() - this.lastAdoption >= READOPT_MS) void this.adopt();
-    } else if (held === undefined || held < own) {
+    } else if (order < 0) {
       const last = this.publishing.get(origin) ?? 0;
       if (Date.now() - last >= REPUBLISH_MS) void this.publishTo(origin);
     }
@@ -150,7 +191,7 @@ export class DefinitionSync implements DefinitionLink {
 
   // -- adopting and publishing ---------------------------------------------------------------------
 
-  /** Fetch the newest definition the servers hold; if newer than the file, write it and apply it now. */
+  /** Fetch the newest definition the servers hold; if newer than the applied one, write it (if newer than the file) and apply the file now. */
   adopt(): Promise<void> {
     this.adopting ??= this.adoptNow().finally(() => {
       this.adopting = undefined;
@@ -163,10 +204,13 @@ export class DefinitionSync implements DefinitionLink {
     const volume = this.volume;
     if (!volume) return;
     try {
-      const newest = await this.newest(volume.spec.bricks);
-      if (!newest || commitOf(newest) <= volume.layout.version) return;
+      // The servers of the definition published before too: one whose brick was replaced out may be
+      // the one that refused us.
+      const newest = await this.newestAt([...new Set([...serversOf(volume.spec.bricks), ...this.publishedServers])]);
+      const applied = volume.definitionVersion;
+      if (!newest || (applied && compareVersions(versionOf(newest), applied) <= 0)) return;
       if (await this.take(newest)) {
-        this.log?.info({ volume: this.volumeId, commit: commitOf(newest) }, 'adopted a newer volume definition from the brick servers');
+        this.log?.info({ volume: this.volumeId, version: describeVersion(versionOf(newest)) }, 'adopted a newer volume definition from the brick servers');
       }
       await this.reload?.();
     } catch (err) {
@@ -175,22 +219,30 @@ export class DefinitionSync implements DefinitionLink {
   }
 
   /**
-   * The server kept its own definition of our commit: fine if it places objects as ours does, worth
-   * an operator's attention if not (two gateways that made a first layout each, say).
+   * The server kept its own definition of our commit and revision: the digest settles which one every
+   * node keeps; worth an operator's attention when they place objects differently.
    */
   private compare(origin: string, def: VolumeDefinition, theirs: VolumeDefinition): void {
-    const placement = (d: VolumeDefinition | undefined): string => JSON.stringify(d && [d.sets, d.layout, d.previous]);
-    if (placement(theirs) !== placement(def)) {
-      this.log?.warn({ server: origin, commit: commitOf(def), ours: def, theirs },
-        'the brick server holds another volume definition under the same layout commit: gateways may place objects differently');
-    }
+    const ours = versionOf(def);
+    const held = versionOf(theirs);
+    if (ours.commit !== held.commit || ours.revision !== held.revision || ours.digest === held.digest) return;
+    const kept = compareVersions(held, ours) > 0 ? 'theirs' : 'ours';
+    const log = ours.placement === held.placement ? this.log?.info.bind(this.log) : this.log?.warn.bind(this.log);
+    log?.({ server: origin, version: describeVersion(ours), kept, ours: def, theirs },
+      ours.placement === held.placement
+        ? 'the brick server holds another volume definition of the same revision (it places objects alike); settled by digest'
+        : 'the brick server holds another volume definition of the same revision, placing objects differently: settled by digest, '
+          + 'writes made under the other one may need moving');
   }
 
   private publishAll(): void {
     const volume = this.volume;
     if (!volume) return;
-    this.published = volume.layout.version;
-    for (const origin of serversOf(volume.spec.bricks)) void this.publishTo(origin);
+    this.published = volume.definitionVersion;
+    const current = serversOf(volume.spec.bricks);
+    const targets = [...new Set([...current, ...this.publishedServers])];
+    this.publishedServers = current;
+    for (const origin of targets) void this.publishTo(origin);
   }
 
   private async publishTo(origin: string): Promise<void> {
@@ -199,11 +251,35 @@ export class DefinitionSync implements DefinitionLink {
     if (!def) return;
     try {
       const answer = await publishDefinition(this.server(origin), def);
-      if (answer.commit > commitOf(def)) void this.adopt(); // someone else's newer definition got there first
-      else if (answer.held && answer.commit === commitOf(def)) this.compare(origin, def, answer.held);
+      if (answer.held) {
+        this.compare(origin, def, answer.held);
+        if (newer(answer.held, def)) void this.adopt(); // someone else's newer definition got there first
+      }
     } catch (err) {
       // A server that is down gets it when it answers again (observed()).
-      this.log?.warn({ err, server: origin, commit: commitOf(def) }, 'publishing the volume definition failed');
+      this.log?.warn({ err, server: origin, version: describeVersion(versionOf(def)) }, 'publishing the volume definition failed');
     }
+  }
+
+  /**
+   * Publish the volume file's definition to the brick servers of `bricks` and of the file's own
+   * bricks, and wait for every answer (the CLI's volume verbs, which have no gateway to do it).
+   */
+  async publishFile(bricks: readonly string[] = []): Promise<PublishOutcome[]> {
+    const def = readVolumeFile(this.path);
+    if (!def) return [];
+    const mine = versionOf(def);
+    return Promise.all(serversOf([...bricksOf(def), ...bricks]).map(async (server): Promise<PublishOutcome> => {
+      try {
+        const a = await publishDefinition(this.server(server), def);
+        const held = { commit: a.commit, revision: a.revision };
+        if (a.held) this.compare(server, def, a.held);
+        const result = a.stored ? 'stored' : a.held && compareVersions(versionOf(a.held), mine) > 0
+          && (a.held.layout.version !== mine.commit || (a.held.revision ?? 0) !== mine.revision) ? 'newer' : 'held';
+        return { server, result, held };
+      } catch (err) {
+        return { server, result: 'failed', error: (err as Error).message };
+      }
+    }));
   }
 }

@@ -111,14 +111,16 @@ export class RangeNotSatisfiable extends StoreError {
 }
 
 /**
- * A brick server holds a newer volume definition (layout commit `held`) than the one the gateway placed
- * this write by: refused before anything was written. The gateway adopts the newer definition and
- * retries under it (definition-sync.ts); the API answers 503 if it still cannot.
+ * A brick server holds a newer volume definition (layout commit `held`, revision `heldRevision`) that
+ * places objects otherwise than the one the gateway placed this write by: refused before anything was
+ * written. The gateway adopts the newer definition and retries under it (definition-sync.ts); the API
+ * answers 503 if it still cannot.
  */
 export class StaleLayout extends StoreError {
   readonly code = 'STALE_LAYOUT';
-  constructor(readonly held: number, readonly sent: number) {
-    super(`stale layout: the brick server holds layout commit ${held}, the request was placed by commit ${sent}`);
+  constructor(readonly held: number, readonly sent: number, readonly heldRevision?: number, readonly sentRevision?: number) {
+    super(`stale layout: the brick server holds layout commit ${held}${heldRevision === undefined ? '' : ` revision ${heldRevision}`}, `
+      + `the request was placed by commit ${sent}${sentRevision === undefined ? '' : ` revision ${sentRevision}`}`);
   }
 }
 

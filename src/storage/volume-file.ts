@@ -4,7 +4,8 @@
  *
  * It holds the volume id, the replica count, the bricks grouped in replica sets, the versioned layout
  * (commit number, per-set weights and the arcs of the hash circle), the previous layout while a
- * rebalance away from it is pending, and the rebalance's state and checkpoint. Bricks are bound to the
+ * rebalance away from it is pending, the rebalance's state and checkpoint, and a revision that every
+ * change bumps (so copies of the definition on other nodes can tell which is newer). Bricks are bound to the
  * volume by the id in their brick.json, so a brick of another volume is refused when opened.
  *
  * Writes are atomic (temporary file, fsync, rename, fsync of the directory) and every
@@ -17,6 +18,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unl
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from './brick/local-files.js';
+import { canonicalJSON } from './definition-version.js';
 import { InvalidArgument } from './errors.js';
 import type { LayoutJSON } from './layout-arcs.js';
 
@@ -83,13 +85,19 @@ export interface VolumeDefinition {
   replica: number;
   sets: VolumeSetDefinition[];
   layout: LayoutJSON;
+  /**
+   * Bumped by every change of the definition (updateVolumeFile), layout commit or not, so a
+   * replace-brick or a rebalance's progress is newer than what came before (definition-version.ts).
+   * Absent in files written before it existed: 0.
+   */
+  revision?: number;
   /** While a rebalance is pending: the layout objects may still be placed by. */
   previous?: LayoutJSON;
   rebalance?: RebalanceState;
   updatedAt: string;
 }
 
-/** A definition's layout commit: what orders definitions (a newer commit replaces an older one everywhere). */
+/** A definition's layout commit (what places objects; definitions are ordered by commit, then revision). */
 export function commitOf(def: Pick<VolumeDefinition, 'layout'>): number {
   return def.layout.version;
 }
@@ -138,6 +146,7 @@ export function checkDefinition(raw: unknown, where = 'volume file'): VolumeDefi
   });
   if (!d.layout || typeof d.layout !== 'object' || !Array.isArray(d.layout.weights)) bad('layout', 'must be a layout');
   if (d.layout!.weights.length !== d.sets!.length) bad('layout.weights', `must have one weight per set (${d.sets!.length})`);
+  if (d.revision !== undefined && (!Number.isSafeInteger(d.revision) || d.revision < 0)) bad('revision', 'must be a non-negative integer');
   if (d.previous !== undefined && (typeof d.previous !== 'object' || !Array.isArray(d.previous.weights))) bad('previous', 'must be a layout');
   return d as VolumeDefinition;
 }
@@ -172,18 +181,39 @@ const LOCK_WAIT_MS = 15_000;
 /** A lock older than this is taken over even if its holder seems alive (pids get reused). */
 const LOCK_STALE_MS = 60_000;
 
+export interface UpdateOptions {
+  /**
+   * Write what `fn` returns with its own revision: a definition adopted from the brick servers is
+   * kept exactly as it is everywhere else (bumping it would make it newer than itself).
+   */
+  asIs?: boolean;
+}
+
+/** Whether two definitions differ in anything but when they were written and their revision. */
+function changed(before: VolumeDefinition | undefined, after: VolumeDefinition): boolean {
+  if (!before) return true;
+  const strip = (d: VolumeDefinition): string => canonicalJSON({ ...d, updatedAt: undefined, revision: undefined });
+  return strip(before) !== strip(after);
+}
+
 /**
  * Read-modify-write under the lock: `fn` gets the current definition (undefined when there is
- * none) and returns the new one, or undefined to change nothing. Resolves with what is on disk after.
+ * none) and returns the new one, or undefined to change nothing. A changed definition gets the next
+ * revision (unless `asIs`). Resolves with what is on disk after.
  */
 export async function updateVolumeFile(path: string,
-                                       fn: (def: VolumeDefinition | undefined) => VolumeDefinition | undefined | Promise<VolumeDefinition | undefined>):
+                                       fn: (def: VolumeDefinition | undefined) => VolumeDefinition | undefined | Promise<VolumeDefinition | undefined>,
+                                       options: UpdateOptions = {}):
     Promise<VolumeDefinition | undefined> {
   const release = await lock(path);
   try {
     const before = readVolumeFile(path);
-    const after = await fn(before);
+    let after = await fn(before);
     if (after === undefined) return before;
+    if (!options.asIs) {
+      const was = before?.revision ?? 0;
+      after = { ...after, revision: changed(before, after) ? was + 1 : was };
+    }
     writeVolumeFile(path, checkDefinition(after, path));
     return readVolumeFile(path);
   } finally {

@@ -19,6 +19,7 @@ import { ReplicaSet } from './replica-set.js';
 import type { VolumeSpec } from './store.js';
 import { bricksOf, readVolumeFile, updateVolumeFile, VOLUME_FILE_FORMAT, type VolumeDefinition } from './volume-file.js';
 import type { DefinitionSync, SyncLog } from './definition-sync.js';
+import { versionOf } from './definition-version.js';
 import { openVolume, type Volume, type VolumeOptions } from './volume.js';
 
 /**
@@ -74,12 +75,14 @@ export function definitionOf(volume: Volume): VolumeDefinition {
 }
 
 /** Open the volume a definition describes. */
-export function openDefined(def: VolumeDefinition, base: VolumeSpec, options: VolumeOptions = {}): Promise<Volume> {
-  return openVolume(specFor(def, base), {
+export async function openDefined(def: VolumeDefinition, base: VolumeSpec, options: VolumeOptions = {}): Promise<Volume> {
+  const volume = await openVolume(specFor(def, base), {
     ...options,
     layout: layoutFromJSON(def.layout),
     ...(def.previous ? { previousLayout: layoutFromJSON(def.previous) } : {}),
   });
+  volume.definitionVersion = versionOf(def);
+  return volume;
 }
 
 export interface ConfiguredVolumeOptions extends VolumeOptions {
@@ -154,9 +157,11 @@ export async function applyDefinition(volume: Volume, def: VolumeDefinition, opt
   const previous = def.previous ? layoutFromJSON(def.previous) : undefined;
   const bricks = bricksOf(def);
   const same = bricks.length === spec.bricks.length && bricks.every((b, i) => b === spec.bricks[i]);
+  const version = versionOf(def);
   if (same) {
     if (layout.sets !== volume.sets.length) throw new InvalidArgument(`layout has ${layout.sets} sets, volume has ${volume.sets.length}`);
     volume.placement.update(layout, previous);
+    volume.definitionVersion = version;
     return;
   }
   const r = spec.replica;
@@ -193,6 +198,7 @@ export async function applyDefinition(volume: Volume, def: VolumeDefinition, opt
   volume.sets.splice(0, volume.sets.length, ...sets);
   spec.bricks.splice(0, spec.bricks.length, ...bricks);
   volume.placement.update(layout, previous);
+  volume.definitionVersion = version;
   // In the background: whoever waits for this reload (a write retrying under the new layout) must not
   // wait for a long upload still running on a brick that left.
   const drainMs = options.callTimeoutMs ?? writeTimeoutMs;

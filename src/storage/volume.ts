@@ -13,6 +13,7 @@ import type { Brick, ContainerRecord, DataHandle, ObjectRecord } from './brick/b
 import { makeBrick, type BrickFactory } from './brick-spec.js';
 import { Catalog, exists } from './catalog.js';
 import { collectPage, MergeCursor } from './cursor.js';
+import type { DefinitionVersion } from './definition-version.js';
 import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound, QuorumNotMet, StaleLayout } from './errors.js';
 import { Layout } from './layout.js';
 import type { HashLayout } from './layout-arcs.js';
@@ -108,6 +109,11 @@ export class Volume implements ObjectStore {
    * newer definition a brick server refused a write for, so the write can run again under it.
    */
   staleLayoutHandler: ((err: StaleLayout) => Promise<void>) | undefined;
+  /**
+   * The version of the volume definition applied (volume-runtime.ts sets it in the same step as the
+   * sets and layouts); what requests to brick servers say they act under. Undefined: not from a file.
+   */
+  definitionVersion: DefinitionVersion | undefined;
 
   constructor(readonly spec: VolumeSpec, readonly sets: ReplicaSet[], layout: HashLayout, previous?: HashLayout) {
     this.catalog = new Catalog(sets);

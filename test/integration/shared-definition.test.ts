@@ -74,7 +74,7 @@ const deaf: ConfiguredVolumeOptions['brickFactory'] = async (spec, volume) => {
   const brick = await makeBrick(spec, volume);
   if (brick instanceof RemoteBrick) {
     const link = brick.linkDefinition.bind(brick);
-    brick.linkDefinition = (l: DefinitionLink) => link({ commit: () => l.commit(), observed: () => undefined });
+    brick.linkDefinition = (l: DefinitionLink) => link({ version: () => l.version(), observed: () => undefined });
   }
   return brick;
 };

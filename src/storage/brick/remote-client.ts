@@ -13,14 +13,16 @@
  * by the headers timeout (an upload whose server stops reading, or answers nothing after the last byte).
  *
  * A gateway that follows the volume's definition links its bricks to it (DefinitionLink): every
- * request then carries the layout commit it acts under, and every answer's held commit is reported.
+ * request then carries the version of the definition it acts under, and every answer's held version
+ * is reported.
  */
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { BrickUnavailable, StoreError, Timeout } from '../errors.js';
 import { authHeaders } from './remote-auth.js';
 import { fromWire } from './remote-errors.js';
-import { HELD_COMMIT_HEADER } from './remote-protocol.js';
+import { formatWireVersion, parseWireVersion, type DefinitionVersion } from '../definition-version.js';
+import { HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER } from './remote-protocol.js';
 
 export interface RemoteClientOptions {
   /** The volume's shared secret (at least 16 characters). */
@@ -37,10 +39,10 @@ export interface RemoteClientOptions {
 
 /** How a brick's requests follow the volume's definition (definition-sync.ts). */
 export interface DefinitionLink {
-  /** The layout commit requests act under; undefined: name none (the server then checks nothing). */
-  commit(): number | undefined;
-  /** A brick server at `origin` answered; `held` is the commit of the definition it holds (undefined: none). */
-  observed(origin: string, held: number | undefined): void;
+  /** The definition requests act under; undefined: name none (the server then checks nothing). */
+  version(): DefinitionVersion | undefined;
+  /** A brick server at `origin` answered; `held` is the version of the definition it holds (undefined: none). */
+  observed(origin: string, held: DefinitionVersion | undefined): void;
 }
 
 interface SharedPool { pool: Pool; refs: number }
@@ -162,12 +164,16 @@ export class RemoteClient {
     const pool = this.pool;
     if (!pool) throw this.closedError();
     const link = this.link;
+    const sent = link?.version();
     let res: Dispatcher.ResponseData;
     try {
       res = await pool.request({
         method: o.method,
         path: o.path,
-        headers: { ...o.headers, ...authHeaders(this.opts.secret, o.method, o.path, this.opts.volumeId, Date.now(), link?.commit()) },
+        headers: {
+          ...o.headers,
+          ...authHeaders(this.opts.secret, o.method, o.path, this.opts.volumeId, Date.now(), sent?.commit, sent && formatWireVersion(sent)),
+        },
         ...(o.body !== undefined ? { body: o.body } : {}),
         signal: o.signal,
         ...(o.headersTimeout !== undefined ? { headersTimeout: o.headersTimeout } : {}),
@@ -176,8 +182,8 @@ export class RemoteClient {
       throw this.failure(err, o.signal);
     }
     if (link) {
-      const held = Number(res.headers[HELD_COMMIT_HEADER] ?? NaN);
-      link.observed(this.origin, Number.isSafeInteger(held) ? held : undefined);
+      const tail = res.headers[HELD_DEFINITION_HEADER];
+      link.observed(this.origin, parseWireVersion(Number(res.headers[HELD_COMMIT_HEADER] ?? NaN), typeof tail === 'string' ? tail : undefined));
     }
     return res;
   }

@@ -52,15 +52,18 @@ export async function fetchDefinition(s: DefinitionServer): Promise<VolumeDefini
   throw fromWire(value, s.origin, status);
 }
 
-/** What a publish answers: the commit held afterwards, whether `def` was stored, else the definition held instead. */
-export interface PublishResult { commit: number; stored: boolean; held?: VolumeDefinition }
+/**
+ * What a publish answers: the commit and revision held afterwards, whether `def` was stored, else the
+ * definition held instead.
+ */
+export interface PublishResult { commit: number; revision: number; stored: boolean; held?: VolumeDefinition }
 
 /** Publish `def` to the server. Rejects with a StoreError. */
 export async function publishDefinition(s: DefinitionServer, def: VolumeDefinition): Promise<PublishResult> {
   const { status, value } = await send(s, 'PUT', { definition: def });
   if (status !== 200) throw fromWire(value, s.origin, status);
-  const v = value as { commit?: unknown; stored?: unknown; definition?: unknown };
+  const v = value as { commit?: unknown; revision?: unknown; stored?: unknown; definition?: unknown };
   if (typeof v?.commit !== 'number') throw new BrickUnavailable(s.origin, { cause: new Error('a publish answer without a commit') });
   const held = v.definition === undefined ? undefined : checkDefinition(v.definition, `definition from ${s.origin}`);
-  return { commit: v.commit, stored: v.stored === true, ...(held ? { held } : {}) };
+  return { commit: v.commit, revision: typeof v.revision === 'number' ? v.revision : 0, stored: v.stored === true, ...(held ? { held } : {}) };
 }

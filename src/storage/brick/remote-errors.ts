@@ -53,7 +53,9 @@ export function toWire(err: unknown): { status: number; error: WireError } {
   else if (err instanceof Conflict) error = { code: err.code, message: err.message, existing: err.existing, attempted: err.attempted };
   else if (err instanceof SizeMismatch) error = { code: err.code, message: err.message, expected: err.expected, actual: err.actual };
   else if (err instanceof RangeNotSatisfiable) error = { code: err.code, message: err.message, size: err.size };
-  else if (err instanceof StaleLayout) error = { code: err.code, message: err.message, held: err.held, sent: err.sent };
+  else if (err instanceof StaleLayout) {
+    error = { code: err.code, message: err.message, held: err.held, sent: err.sent, heldRevision: err.heldRevision, sentRevision: err.sentRevision };
+  }
   else if (err instanceof BrickUnavailable) error = { code: err.code, message: describeCause(err) };
   else if (err instanceof StoreError) error = { code: err.code, message: err.message };
   else if (err instanceof WireFailure) error = { code: err.code, message: err.message };
@@ -75,7 +77,10 @@ export function fromWire(body: unknown, brickId: string, status: number): StoreE
     case 'INSUFFICIENT_STORAGE': return new InsufficientStorage(message);
     case 'INVALID_ARGUMENT': return new InvalidArgument(message);
     case 'TIMEOUT': return new Timeout(message);
-    case 'STALE_LAYOUT': return new StaleLayout(num('held'), num('sent'));
+    case 'STALE_LAYOUT': {
+      const rev = (k: string): number | undefined => (typeof e[k] === 'number' ? e[k] as number : undefined);
+      return new StaleLayout(num('held'), num('sent'), rev('heldRevision'), rev('sentRevision'));
+    }
     case IDENTITY_MISMATCH: return new BrickIdentityMismatch(brickId, typeof e.detail === 'string' ? e.detail : message);
     case UNAUTHORIZED:
       return new BrickUnavailable(brickId, { cause: new Error(`brick server refused authentication: ${message}`) });

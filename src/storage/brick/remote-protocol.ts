@@ -14,19 +14,22 @@
  *   GET    /v1/definition                      -> {definition}  the newest volume definition the server holds
  *                                                 for the request's volume (NOT_FOUND when none)
  *   PUT    /v1/definition                      JSON {definition} -> {commit, stored, definition?}  kept on every
- *                                                 brick of that volume when its layout commit is newer than the
- *                                                 held one; otherwise the held definition is answered
+ *                                                 brick of that volume when it is newer than the held one;
+ *                                                 otherwise the held definition is answered
  *
  * Every request is authenticated (remote-auth.ts) and names its volume; every failure is a JSON error
  * (remote-errors.ts). A `value` missing from a call's answer means `undefined`.
  *
  * Volume definitions (GlusterFS's volfile kept by every peer): gateways publish theirs to every brick
- * server of the volume and adopt a newer one they learn of. Every answer to a request of a volume whose
- * definition the server holds carries `X-Cairn-Volume-Commit: <held layout commit>`, so a gateway learns
- * of a newer definition from any answer (its health probes included). A request carrying
- * `X-Cairn-Layout-Commit` (remote-auth.ts) older than the held commit is refused with STALE_LAYOUT when
- * it places data or records by layout (LAYOUT_GUARDED_CALLS and creating a writer); account and
- * container records, reads, settles and a writer's upload/commit/abort are not refused.
+ * server of the volume and adopt a newer one they learn of (newer: definition-version.ts, by layout
+ * commit, then revision, then the digest tie-break). Every answer to a request of a volume whose
+ * definition the server holds carries `X-Cairn-Volume-Commit: <held layout commit>` and
+ * `X-Cairn-Volume-Definition: <revision>.<digest>.<placement>`, so a gateway learns of a newer
+ * definition from any answer (its health probes included). A request carrying `X-Cairn-Layout-Commit`
+ * and `X-Cairn-Definition` (remote-auth.ts) of an older definition than the held one that places
+ * objects differently is refused with STALE_LAYOUT when it places data or records by layout
+ * (LAYOUT_GUARDED_CALLS and creating a writer); account and container records, reads, settles and a
+ * writer's upload/commit/abort are not refused. A request naming only a commit is checked by commit.
  */
 
 /** Brick names appear in URLs and on the brick server's command line: keep them plain. */
@@ -51,6 +54,8 @@ export const LAYOUT_GUARDED_CALLS: readonly CallOp[] = ['markDirty', 'putRecord'
 
 /** Response header: the layout commit of the newest definition the server holds for the request's volume. */
 export const HELD_COMMIT_HEADER = 'x-cairn-volume-commit';
+/** Response header: the rest of that definition's version, `REVISION.DIGEST.PLACEMENT`. */
+export const HELD_DEFINITION_HEADER = 'x-cairn-volume-definition';
 
 /** What `open` answers: the brick's identity from its brick.json. */
 export interface RemoteIdentity { id: string; volumeId: string }

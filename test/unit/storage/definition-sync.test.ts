@@ -1,8 +1,10 @@
 /**
  * DefinitionSync (the gateway's side of sharing the volume definition) against brick servers in this
  * process: a server that was down at publish time gets the definition once it answers again; an answer
- * naming a newer commit makes the gateway fetch it into its volume file and reload; a newer local file
- * is never overwritten by an older definition from the servers.
+ * naming a newer commit, or a newer revision of the same commit (replace-brick), makes the gateway
+ * fetch it into its volume file and reload; a newer local file is never overwritten by an older
+ * definition from the servers; two definitions of the same revision settle on one; the CLI's
+ * publishFile reaches the servers of the bricks a definition dropped.
  */
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +14,7 @@ import { startBrickServer, type BrickServer } from '../../../src/brickd/server.j
 import { fetchDefinition, publishDefinition } from '../../../src/storage/brick/remote-definition.js';
 import { RemoteBrick } from '../../../src/storage/brick/remote.js';
 import { DefinitionSync } from '../../../src/storage/definition-sync.js';
+import { versionOf } from '../../../src/storage/definition-version.js';
 import { readVolumeFile, writeVolumeFile, type VolumeDefinition } from '../../../src/storage/volume-file.js';
 import type { Volume } from '../../../src/storage/volume.js';
 
@@ -34,14 +37,14 @@ async function serve(dir = path.join(scratch, `b${++n}`), port = 0): Promise<Bri
   return server;
 }
 
-function definition(commit: number, bricks: string[]): VolumeDefinition {
+function definition(commit: number, bricks: string[], revision = 0): VolumeDefinition {
   return { format: 1, id: VOLUME, replica: 1, sets: bricks.map((b) => ({ bricks: [b] })), layout: { version: commit, weights: bricks.map(() => 1) },
-    updatedAt: '2030-01-01T00:00:00.000Z' };
+    revision, updatedAt: '2030-01-01T00:00:00.000Z' };
 }
 
-/** What DefinitionSync uses of a Volume: its applied commit and brick list. */
-function fakeVolume(commit: number, bricks: string[]): Volume {
-  return { layout: { version: commit }, spec: { bricks }, staleLayoutHandler: undefined } as unknown as Volume;
+/** What DefinitionSync uses of a Volume: the version of the definition it applied and its brick list. */
+function fakeVolume(def: VolumeDefinition): Volume {
+  return { definitionVersion: versionOf(def), spec: { bricks: def.sets.flatMap((x) => x.bricks) }, staleLayoutHandler: undefined } as unknown as Volume;
 }
 
 const held = async (s: BrickServer): Promise<number | undefined> =>
@@ -68,7 +71,7 @@ describe('DefinitionSync', () => {
     writeVolumeFile(file, definition(2, bricks));
     const warnings: string[] = [];
     const sync = new DefinitionSync(file, VOLUME, SECRET, { info: () => undefined, warn: (_o, m) => { warnings.push(m); } });
-    sync.attach(fakeVolume(2, bricks), async () => undefined);
+    sync.attach(fakeVolume(definition(2, bricks)), async () => undefined);
     await eventually(async () => (await held(up)) === 2 && warnings.length > 0);
     expect(warnings).toContain('publishing the volume definition failed');
 
@@ -89,8 +92,8 @@ describe('DefinitionSync', () => {
     await publishDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }, definition(3, bricks));
     let reloads = 0;
     const sync = new DefinitionSync(file, VOLUME, SECRET);
-    sync.attach(fakeVolume(1, bricks), async () => { reloads++; });
-    sync.observed(server.url, 3);
+    sync.attach(fakeVolume(definition(1, bricks)), async () => { reloads++; });
+    sync.observed(server.url, versionOf(definition(3, bricks)));
     await eventually(() => readVolumeFile(file)!.layout.version === 3 && reloads === 1);
   });
 
@@ -102,7 +105,7 @@ describe('DefinitionSync', () => {
     // The file moved on to commit 4 (a local add-brick) after the volume last applied it (commit 1).
     writeVolumeFile(file, definition(4, bricks));
     const sync = new DefinitionSync(file, VOLUME, SECRET);
-    sync.attach(fakeVolume(1, bricks), async () => undefined);
+    sync.attach(fakeVolume(definition(1, bricks)), async () => undefined);
     await sync.adopt();
     expect(readVolumeFile(file)!.layout.version).toBe(4);
     // At start too (a server the sync above has not published to): its commit 3 does not replace the
@@ -117,17 +120,59 @@ describe('DefinitionSync', () => {
     expect(readVolumeFile(fresh)!.layout.version).toBe(3);
   });
 
-  it('warns when a server keeps a different definition under the same commit', async () => {
+  it('adopts a newer revision of the same commit (replace-brick), kept exactly as the servers hold it', async () => {
     const server = await serve();
     const bricks = [`${server.url}/b`];
-    await publishDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }, definition(2, [...bricks, 'http://127.0.0.1:1/x']));
     const file = path.join(scratch, `volume-${++n}.json`);
-    writeVolumeFile(file, definition(2, bricks));
-    const warnings: string[] = [];
-    new DefinitionSync(file, VOLUME, SECRET, { info: () => undefined, warn: (_o, m) => { warnings.push(m); } })
-      .attach(fakeVolume(2, bricks), async () => undefined);
-    await eventually(() => warnings.length > 0);
-    expect(warnings[0]).toMatch(/another volume definition under the same layout commit/);
-    expect((await fetchDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }))!.sets).toHaveLength(2);
+    writeVolumeFile(file, definition(2, bricks, 3));
+    const replaced = definition(2, [`${server.url}/b`, 'http://127.0.0.1:1/new'], 4);
+    await publishDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }, replaced);
+    let reloads = 0;
+    const sync = new DefinitionSync(file, VOLUME, SECRET);
+    sync.attach(fakeVolume(definition(2, bricks, 3)), async () => { reloads++; });
+    sync.observed(server.url, versionOf(replaced));
+    await eventually(() => reloads === 1);
+    const taken = readVolumeFile(file)!;
+    expect(taken.revision).toBe(4); // not bumped: a bump would make it newer than itself everywhere else
+    expect(versionOf(taken).digest).toBe(versionOf(replaced).digest);
+  });
+
+  it('two definitions of the same commit and revision settle on the smaller digest, on the server and in the file', async () => {
+    for (const serverFirst of [true, false]) {
+      const server = await serve();
+      const bricks = [`${server.url}/b`];
+      const mine = definition(2, bricks, 1);
+      const theirs = definition(2, [...bricks, 'http://127.0.0.1:1/x'], 1);
+      const winner = versionOf(mine).digest < versionOf(theirs).digest ? mine : theirs;
+      const at = { origin: server.url, secret: SECRET, volumeId: VOLUME };
+      if (serverFirst) await publishDefinition(at, theirs);
+      const file = path.join(scratch, `volume-${++n}.json`);
+      writeVolumeFile(file, mine);
+      const warnings: string[] = [];
+      const sync = new DefinitionSync(file, VOLUME, SECRET, { info: () => undefined, warn: (_o, m) => { warnings.push(m); } });
+      sync.attach(fakeVolume(mine), async () => undefined);
+      if (!serverFirst) await publishDefinition(at, theirs);
+      await eventually(async () => {
+        sync.observed(server.url, versionOf((await fetchDefinition(at))!)); // what its next answer says
+        return versionOf((await fetchDefinition(at))!).digest === versionOf(winner).digest
+          && versionOf(readVolumeFile(file)!).digest === versionOf(winner).digest;
+      }, 6000);
+      // The loser that learns it lost from a publish answer says so (it places objects otherwise).
+      if (serverFirst && winner === theirs) expect(warnings.some((w) => /same revision, placing objects differently/.test(w))).toBe(true);
+    }
+  });
+
+  it('publishFile tells the servers of the bricks the definition dropped too, and waits for their answers', async () => {
+    const kept = await serve();
+    const dropped = await serve();
+    const file = path.join(scratch, `volume-${++n}.json`);
+    writeVolumeFile(file, definition(2, [`${kept.url}/b`], 5));
+    const outcomes = await new DefinitionSync(file, VOLUME, SECRET).publishFile([`${dropped.url}/b`]);
+    expect(outcomes.map((o) => o.result)).toEqual(['stored', 'stored']);
+    for (const s of [kept, dropped]) expect(await held(s)).toBe(2);
+    // Again: both hold it already; a server holding a newer one says so.
+    await publishDefinition({ origin: kept.url, secret: SECRET, volumeId: VOLUME }, definition(2, [`${kept.url}/b`], 6));
+    const again = await new DefinitionSync(file, VOLUME, SECRET).publishFile([`${dropped.url}/b`]);
+    expect(again.map((o) => [o.result, o.held])).toEqual([['newer', { commit: 2, revision: 6 }], ['held', { commit: 2, revision: 5 }]]);
   });
 });
