@@ -23,7 +23,7 @@ describe('listing page sizes', () => {
   });
 
   it('starts small when rolling up subdirs', () => {
-    expect(pageSizes(10000, [1, 1], '/')).toEqual([{ firstPage: 256, maxPage: MAX_PAGE, seekPage: 16 }, { firstPage: 256, maxPage: MAX_PAGE, seekPage: 16 }]);
+    expect(pageSizes(10000, [1, 1], '/')).toEqual([{ firstPage: 256, maxPage: MAX_PAGE, seekPage: 1 }, { firstPage: 256, maxPage: MAX_PAGE, seekPage: 1 }]);
   });
 
   it('a set\'s share of real names stays within share + 3 deviations + 16', () => {
