@@ -46,16 +46,31 @@ export interface ServeProcess {
   output(): string;
   /** SIGTERM (SIGKILL after 15 s) and wait; its exit code, null when a signal ended it. */
   stop(): Promise<number | null>;
+  /**
+   * SIGKILL (a crash, `kill -9`) and wait for it to exit. Spawned with `processGroup`, the whole group
+   * gets it at once: the cluster workers die with the primary instead of exiting when it is gone.
+   */
+  kill(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** Run it as the leader of its own process group (so kill() reaches its cluster workers too). */
+  processGroup?: boolean;
 }
 
 /**
  * `node bin/cairn serve --config FILE --listen 127.0.0.1:0 [args]` in `cwd`; resolves once it
  * prints `listening on URL`, rejects (the child killed) when it exits first or takes over 30 s.
  */
-export async function spawnServe(configFile: string, cwd: string, args: string[] = []): Promise<ServeProcess> {
+export async function spawnServe(configFile: string, cwd: string, args: string[] = [], opts: SpawnOptions = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--config', configFile, '--listen', '127.0.0.1:0', ...args], {
-    cwd, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.processGroup ?? false,
   });
+  // With a process group of its own, kill -9 goes to the whole group (the primary and its workers).
+  const sigkill = (): void => {
+    if (!opts.processGroup) { child.kill('SIGKILL'); return; }
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* ESRCH: the group is gone already */ }
+  };
   const lines: string[] = [];
   let stderr = '';
   let output = '';
@@ -74,9 +89,15 @@ export async function spawnServe(configFile: string, cwd: string, args: string[]
     return {
       base, child, lines, stderr: () => stderr, output: () => output,
       async stop() { await stopChild(child); return child.exitCode; },
+      async kill() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+        sigkill();
+        await exited;
+      },
     };
   } catch (err) {
-    child.kill('SIGKILL');
+    sigkill();
     throw err;
   }
 }
