@@ -56,6 +56,9 @@ export function registerRebalance(program: Command): void {
  * Run the pending rebalance here with a progress view; SIGINT/SIGTERM stop it at the next name (a
  * second signal exits at once). Prints the final status and resolves with it.
  */
+/** How often a running rebalance publishes its state to the brick servers. */
+const SHARE_EVERY_MS = 3000;
+
 export async function foregroundRebalance(ctx: AdminContext, o: RebalanceCliOptions): Promise<RebalanceState> {
   const [{ runRebalance }, { formatState, progressView }] = await Promise.all([import('../storage/rebalance-run.js'), import('./rebalance-view.js')]);
   const stop = new AbortController();
@@ -68,14 +71,27 @@ export async function foregroundRebalance(ctx: AdminContext, o: RebalanceCliOpti
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const view = progressView(o.quiet === true || o.json === true);
+  // With bricks on brick servers, the run's state travels to every gateway through them: published
+  // every few seconds while it runs (no gateway may be watching this file) and once at the end.
+  const share = (await import('./definition-share.js')).definitionShare(ctx);
+  let lastShared = Date.now();
+  let sharing: Promise<void> | undefined;
   try {
     const final = await runRebalance({
       file: ctx.file, base: ctx.base, signal: stop.signal,
       ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
       ...(o.grace !== undefined ? { graceMs: o.grace * 1000 } : {}),
-      onProgress: (s) => view.update(s),
+      onProgress: (s) => {
+        view.update(s);
+        if (share && !sharing && Date.now() - lastShared >= SHARE_EVERY_MS) {
+          lastShared = Date.now();
+          sharing = share.publish([], true).finally(() => { sharing = undefined; });
+        }
+      },
     });
     view.stop();
+    await sharing;
+    await share?.publish([], o.json === true || o.quiet === true);
     print(o.json ? JSON.stringify(final, null, 2) : formatState(final, final.status !== 'completed'));
     return final;
   } finally {

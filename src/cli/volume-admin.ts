@@ -1,8 +1,10 @@
 /**
  * `cairn volume create | add-brick | remove-brick start|status|commit | replace-brick`: GlusterFS's
  * volume-management verbs over the volume file (storage/volume-admin.ts says what each one changes).
- * Every running gateway follows the file within a second; the rebalance is `cairn rebalance start`
- * (remove-brick start runs it at once, as GlusterFS's does).
+ * Every running gateway follows the file within a second; with bricks on brick servers, the verbs
+ * also publish the new definition to the servers, which every gateway follows within seconds
+ * (definition-share.ts). The rebalance is `cairn rebalance start` (remove-brick start runs it at
+ * once, as GlusterFS's does).
  *
  * Bricks are named as in the config: a path (relative ones resolve against storage.root), or
  * `http://host:port/NAME` for a brick server.
@@ -11,11 +13,15 @@ import type { Command } from 'commander';
 import { InvalidArgument } from '../storage/errors.js';
 import type { VolumeDefinition } from '../storage/volume-file.js';
 import type { AdminContext, AdminOptions } from './admin-context.js';
+import type { DefinitionShare } from './definition-share.js';
 import { commonOptions, positiveIntArg, print, runAdmin } from './admin-run.js';
 import { foregroundRebalance, type RebalanceCliOptions } from './rebalance.js';
 
 /** The command bodies' shared helpers, loaded when a command runs. */
 const ctxModule = (): Promise<typeof import('./admin-context.js')> => import('./admin-context.js');
+
+/** A definition's bricks in set order (volume-file.ts bricksOf, without loading the storage modules here). */
+const bricksIn = (def: VolumeDefinition): string[] => def.sets.flatMap((s) => s.bricks);
 
 function describeSets(def: VolumeDefinition): string {
   return def.sets.map((s, i) => `  set ${i}${s.state ? ` (${s.state})` : ''}: ${s.bricks.join('  ')}`).join('\n');
@@ -43,6 +49,7 @@ export function registerVolumeAdmin(volume: Command): void {
       const { adminContext, brickSpecs, definition } = await ctxModule();
       const ctx = adminContext(o);
       const specs = brickSpecs(ctx, bricks);
+      const share = await shareWithServers(ctx);
       const current = await definition(ctx, true);
       if (specs.length % current.replica !== 0) {
         throw new InvalidArgument(`add-brick needs whole replica sets: a multiple of ${current.replica} bricks, got ${specs.length}`);
@@ -53,6 +60,7 @@ export function registerVolumeAdmin(volume: Command): void {
       const { updateVolumeFile } = await import('../storage/volume-file.js');
       const { shareOf } = await import('../storage/layout-arcs.js');
       const def = (await updateVolumeFile(ctx.file, (d) => addBricks(d!, specs, weights)))!;
+      await share?.publish(bricksIn(current));
       await copyRecords(ctx, def);
       const shares = shareOf(def.layout.weights);
       const moving = shares.slice(current.sets.length).reduce((a, b) => a + b, 0) / 2 ** 32;
@@ -72,6 +80,7 @@ export function registerVolumeAdmin(volume: Command): void {
       const { adminContext, brickSpecs } = await ctxModule();
       const ctx = adminContext(o);
       const specs = brickSpecs(ctx, bricks);
+      const share = await shareWithServers(ctx);
       const { setOfBricks, startRemove } = await import('../storage/volume-admin.js');
       const { updateVolumeFile } = await import('../storage/volume-file.js');
       let index = -1;
@@ -80,6 +89,7 @@ export function registerVolumeAdmin(volume: Command): void {
         index = setOfBricks(d, specs);
         return startRemove(d, index);
       }))!;
+      await share?.publish([]);
       if (!o.json) print(`volume ${def.id}: replica set ${index} is draining (layout commit ${def.layout.version}); new writes avoid it now`);
       if (o.wait === false) {
         if (!o.json) print('  run `cairn rebalance start` to move its objects, then `cairn volume remove-brick commit`');
@@ -107,6 +117,7 @@ export function registerVolumeAdmin(volume: Command): void {
     .action((o: AdminOptions) => runAdmin(async () => {
       const { adminContext, definition } = await ctxModule();
       const ctx = adminContext(o);
+      const share = await shareWithServers(ctx);
       const def = await definition(ctx);
       const { commitRemove, drainingSet } = await import('../storage/volume-admin.js');
       const { updateVolumeFile } = await import('../storage/volume-file.js');
@@ -115,6 +126,7 @@ export function registerVolumeAdmin(volume: Command): void {
       const live = def.previous === undefined ? await liveOn(ctx, def, index) : 0;
       const removed = def.sets[index]!.bricks;
       const next = (await updateVolumeFile(ctx.file, (d) => commitRemove(d!, live)))!;
+      await share?.publish(bricksIn(def)); // the removed set's servers learn it is out too
       print(o.json ? JSON.stringify(next, null, 2)
         : `volume ${next.id}: removed replica set ${index} (${removed.join(' ')}); layout commit ${next.layout.version}\n${describeSets(next)}\n`
           + '  the removed bricks keep their files: delete them when you are sure');
@@ -129,16 +141,26 @@ export function registerVolumeAdmin(volume: Command): void {
       const { adminContext, brickSpecs, definition } = await ctxModule();
       const ctx = adminContext(o);
       const [from, to] = brickSpecs(ctx, [oldBrick, newBrick]) as [string, string];
-      await definition(ctx, true);
+      const share = await shareWithServers(ctx);
+      const current = await definition(ctx, true);
       const { probeNewBricks, fillReplaced } = await import('./volume-probe.js');
       await probeNewBricks(ctx, [to], 1, { force: o.force === true });
       const { replaceBrick } = await import('../storage/volume-admin.js');
       const { updateVolumeFile } = await import('../storage/volume-file.js');
       const def = (await updateVolumeFile(ctx.file, (d) => replaceBrick(d!, from, to)))!;
+      await share?.publish(bricksIn(current)); // the old brick's server must refuse writes under the old set
       if (!o.json) print(`volume ${def.id}: ${from} replaced by ${to}\n${describeSets(def)}`);
       const filled = await fillReplaced(ctx, def, to, o.heal !== false);
       print(o.json ? JSON.stringify({ definition: def, fill: filled }, null, 2) : `  fill: ${filled}`);
     }));
+}
+
+/** With remote bricks: the servers' newer definition taken into the file first, and the share to publish with after. */
+async function shareWithServers(ctx: AdminContext): Promise<DefinitionShare | undefined> {
+  const { definitionShare } = await import('./definition-share.js');
+  const share = definitionShare(ctx);
+  await share?.adopt();
+  return share;
 }
 
 /** fix-layout now: account and container records onto the new bricks (the rebalance does it again). */
