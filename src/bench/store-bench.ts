@@ -64,7 +64,7 @@ async function runListing(dir: string, keep: boolean, objects: number): Promise<
     ? `  reused the volume populated by an earlier run in ${dir}`
     : `  populated the indexes in ${l.populateSeconds.toFixed(1)} s (records committed directly, see store-bench-listing.ts)`);
   for (const t of l.timings) {
-    log(`  ${t.label.padEnd(36)} ${String(t.entries).padStart(5)} entries   cold ${t.coldMs.toFixed(1).padStart(7)} ms   warm median ${t.warmMedianMs.toFixed(1).padStart(7)} ms`);
+    log(`  ${t.label.padEnd(36)} ${String(t.entries).padStart(5)} entries   cold ${t.coldMs.toFixed(1).padStart(7)} ms   warm median ${t.warmMedianMs.toFixed(1).padStart(7)} ms (CPU ${t.warmCpuMedianMs.toFixed(1).padStart(6)} ms)`);
   }
   if (!keep) rmSync(dir, { recursive: true, force: true });
 }

@@ -19,6 +19,7 @@ describe('listingBench with reuse', () => {
     expect(again.populateSeconds).toBeUndefined();
     expect(again.timings.map((t) => t.entries)).toEqual(first.timings.map((t) => t.entries));
     expect(first.timings[0]!.entries).toBe(3000);
+    for (const t of first.timings) expect(t.warmCpuMedianMs).toBeGreaterThan(0);
     const other = await listingBench(dir, 2000, quiet, { reuse: true });
     expect(other.populateSeconds).toBeGreaterThan(0);
     expect(other.timings[0]!.entries).toBe(2000);
