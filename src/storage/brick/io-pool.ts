@@ -145,6 +145,17 @@ const BURST_MS = 50;
 /** Jobs that may wait for a worker, per ready worker: a short queue keeps bursts on the workers; more go async. */
 const QUEUE_PER_WORKER = 2;
 
+/**
+ * The code of a job's error when the pool lost the thread (it died or exited), as opposed to an error
+ * of the job's own file calls: the disk is not at fault, and the caller redoes the work itself.
+ */
+export const WORKER_LOST = 'CAIRN_IO_WORKER_LOST';
+
+/** Whether a job failed because its thread was lost, not because of the disk. */
+export function isWorkerLost(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === WORKER_LOST;
+}
+
 class IoWorker {
   private done: ((r: Reply) => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -167,7 +178,7 @@ class IoWorker {
     this.thread.on('message', (r: Reply) => this.settle(r));
     const died = (err?: Error): void => {
       clearTimeout(this.idleTimer);
-      this.settle({ error: { message: `I/O worker died${err ? `: ${err.message}` : ''}`, code: 'EIO' } });
+      this.settle({ error: { message: `I/O worker died${err ? `: ${err.message}` : ''}`, code: WORKER_LOST } });
       onExit(this);
     };
     this.thread.on('error', died);
@@ -295,7 +306,7 @@ export class IoPool {
     }
     // Queued jobs with no worker left to run them (all died): their callers get an error to act on.
     if (this.queue.length > 0 && !this.workers.some((x) => x.ready)) {
-      for (const q of this.queue.splice(0)) q.resolve({ error: { message: 'no I/O worker left', code: 'EIO' } });
+      for (const q of this.queue.splice(0)) q.resolve({ error: { message: 'no I/O worker left', code: WORKER_LOST } });
     }
   }
 }

@@ -20,7 +20,7 @@ import type { ObjectRef } from '../store.js';
 import type { BrickWriter, ObjectRecord } from './brick.js';
 import type { BrickIndex } from './index.js';
 import { fsyncDir, fsyncDirs, inside, tmpName } from './local-files.js';
-import { ioPool } from './io-pool.js';
+import { ioPool, isWorkerLost } from './io-pool.js';
 import { placeNoClobber, type Placement } from './place.js';
 import { checkWriterRecord, dataFileName } from './records.js';
 
@@ -195,13 +195,24 @@ export class LocalWriter implements BrickWriter {
         bytes: this.held, fsync: host.fsync,
       });
       if (job) {
+        const held = this.held;
         this.held = undefined;
         this.tmp = tmp;
         host.inflight.add(tmp);
-        const outcome = await job; // on failure the tmp file may be left: abort() removes it
-        host.rememberDataDir(this.dataFile);
-        if (outcome !== 'taken') host.inflight.delete(tmp);
-        return outcome;
+        try {
+          const outcome = await job; // on failure the tmp file may be left: abort() removes it
+          host.rememberDataDir(this.dataFile);
+          if (outcome !== 'taken') host.inflight.delete(tmp);
+          return outcome;
+        } catch (err) {
+          if (!isWorkerLost(err)) throw err;
+          // The pool lost its thread, not the disk: redo the steps here. The thread may have got as far
+          // as placing the file; placing the same bytes again answers 'same'.
+          await fsp.rm(inside(host.root, tmp), { force: true });
+          host.inflight.delete(tmp);
+          this.tmp = undefined;
+          this.held = held;
+        }
       }
       await this.spill();
     }

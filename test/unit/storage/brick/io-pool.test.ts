@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { IoPool, setIoPool, type PlaceJob } from '../../../../src/storage/brick/io-pool.js';
+import { IoPool, setIoPool, WORKER_LOST, type PlaceJob } from '../../../../src/storage/brick/io-pool.js';
 import { LocalBrick } from '../../../../src/storage/brick/local.js';
 import { Conflict } from '../../../../src/storage/errors.js';
 import { bytes, put, readData, record, ref, ts } from './helpers.js';
@@ -97,12 +97,12 @@ describe('IoPool', () => {
     expect(r.status).toBe(0); // ...and the idle workers let it end (no timeout kill)
   });
 
-  it('a worker that dies fails its job with EIO and is replaced', async () => {
+  it('a worker that dies fails its job as lost (not a disk error) and is replaced', async () => {
     const pool = new IoPool(1);
     await pool.warm();
     const running = pool.tryRun(await job());
     await workersOf(pool)[0]!.thread.terminate();
-    await expect(running).rejects.toMatchObject({ code: 'EIO' });
+    await expect(running).rejects.toMatchObject({ code: WORKER_LOST });
     await pool.warm();
     expect(await pool.tryRun(await job())).toBe('placed');
   });
@@ -181,6 +181,25 @@ describe('LocalWriter small writes', () => {
     await w.abort();
     expect(await fsp.readdir(path.join(b.root, 'tmp'))).toEqual([]);
     expect(await fsp.readFile(path.join(b.root, w.dataFile), 'utf8')).toBe('theirs');
+    await b.close();
+  });
+
+  it('a small write whose I/O worker is lost is done by the writer itself: committed, readable, no tmp file, brick not failed', async () => {
+    const p = new IoPool(1);
+    await p.warm();
+    setIoPool(p);
+    const b = await brick();
+    const w = await b.createWriter(ref('lost'), ts(1));
+    w.stream.end(bytes(5000, 7));
+    await new Promise((r) => w.stream.once('finish', r));
+    // The job is posted synchronously inside commit(); the thread is gone before it can answer.
+    const committing = w.commit(record(ref('lost'), ts(1), { size: 5000, dataFile: w.dataFile }));
+    await workersOf(p)[0]!.thread.terminate();
+    await committing;
+    const rec = (await b.getRecord(ref('lost')))!;
+    expect((await readData(b, rec)).equals(bytes(5000, 7))).toBe(true);
+    expect(await fsp.readdir(path.join(b.root, 'tmp'))).toEqual([]);
+    expect((await b.health()).ok).toBe(true);
     await b.close();
   });
 
