@@ -4,21 +4,37 @@
  * existence, ACLs and policy; middlewares use it for their container settings (tempurl keys,
  * versions location, quotas, CORS).
  */
-import type { AccountInfo, ContainerInfo, ObjectStore } from '../storage/store.js';
+import type { AccountInfo, ContainerInfo, ContainerSettings, ObjectStore } from '../storage/store.js';
 import { AccountNotFound, ContainerNotFound } from '../storage/errors.js';
 import type { SwiftRequest } from './http.js';
 
+/** A memoized container lookup; `counts` says whether `info` carries objectCount/bytesUsed. */
+interface ContainerEntry { info: ContainerSettings | ContainerInfo | undefined; counts: boolean }
+
+/**
+ * The container's info without its counts (store.getContainerSettings: no counter reads), or with
+ * them when `counts` is set (container GET/HEAD, quotas, rate limits by size). A counts-less entry
+ * memoized earlier in the request is never served to a caller that needs counts: it is fetched again.
+ * A missing container is memoized once for both forms.
+ */
 export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, account: string,
-                                       container: string): Promise<ContainerInfo | undefined> {
+                                       container: string): Promise<ContainerSettings | undefined>;
+export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, account: string,
+                                       container: string, opts: { counts: true }): Promise<ContainerInfo | undefined>;
+export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, account: string,
+                                       container: string, opts?: { counts: true }): Promise<ContainerSettings | undefined> {
   const key = `c\0${account}\0${container}`;
-  if (req.ctx.infoCache.has(key)) return req.ctx.infoCache.get(key) as ContainerInfo | undefined;
-  let info: ContainerInfo | undefined;
+  const counts = opts?.counts === true;
+  const cached = req.ctx.infoCache.get(key) as ContainerEntry | undefined;
+  if (cached && (cached.counts || !counts || cached.info === undefined)) return cached.info;
+  let info: ContainerSettings | undefined;
   try {
-    info = await store.getContainer({ account, container });
+    const ref = { account, container };
+    info = counts ? await store.getContainer(ref) : await store.getContainerSettings(ref);
   } catch (err) {
     if (!(err instanceof ContainerNotFound) && !(err instanceof AccountNotFound)) throw err;
   }
-  req.ctx.infoCache.set(key, info);
+  req.ctx.infoCache.set(key, { info, counts } satisfies ContainerEntry);
   return info;
 }
 

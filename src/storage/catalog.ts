@@ -12,6 +12,7 @@ import type { AccountRecord, Brick, ContainerRecord, TimestampedMetadata, UsageC
 import { mergeAccountRecords, mergeContainerRecords } from './brick/records.js';
 import { brickListCursor, MergeCursor, type Cursor, type ListingQuery, type PagedCursor } from './cursor.js';
 import { QuorumNotMet, StoreError } from './errors.js';
+import { recordChange, RecordFlights, type Shared, type SharedMetadata } from './record-flight.js';
 import type { ReplicaSet } from './replica-set.js';
 import type { MetadataUpdate, Timestamp } from './store.js';
 
@@ -24,7 +25,7 @@ export function exists(r: { putTimestamp: Timestamp; deleteTimestamp?: Timestamp
 }
 
 /** The last change to a record: its creation or its newest metadata change. */
-export function lastChange(r: { putTimestamp: Timestamp; metadata: TimestampedMetadata }): Timestamp {
+export function lastChange(r: { putTimestamp: Timestamp; metadata: SharedMetadata }): Timestamp {
   let ts = r.putTimestamp;
   for (const [, t] of Object.values(r.metadata)) if (t > ts) ts = t;
   return ts;
@@ -38,26 +39,47 @@ export function stamp(update: MetadataUpdate | undefined, ts: Timestamp): Timest
 }
 
 export class Catalog {
+  /** Concurrent reads of one record share a read (record-flight.ts has the rule and its window). */
+  private readonly accountReads = new RecordFlights<Shared<AccountRecord> | undefined>();
+  private readonly containerReads = new RecordFlights<Shared<ContainerRecord> | undefined>();
+
   constructor(private readonly sets: ReplicaSet[]) {}
 
-  async getAccount(account: string): Promise<AccountRecord | undefined> {
+  /** The merged record; it may be shared with concurrent readers (record-flight.ts). */
+  getAccount(account: string): Promise<Shared<AccountRecord> | undefined> {
+    return this.accountReads.run(account, () => this.readAccount(account));
+  }
+
+  private async readAccount(account: string): Promise<AccountRecord | undefined> {
     const found = await this.readEverywhere((b) => b.getAccount(account));
     return found.reduce<AccountRecord | undefined>((acc, r) => (r ? mergeAccountRecords(acc, r) : acc), undefined);
   }
 
-  async mergeAccount(record: AccountRecord): Promise<AccountRecord> {
-    const out = await this.writeEverywhere((b) => b.mergeAccount(record));
-    return out.reduce((acc, r) => mergeAccountRecords(acc, r), record);
+  /** Merges never change their input, so a Shared record (one just read) may be merged back as it is. */
+  mergeAccount(shared: Shared<AccountRecord>): Promise<AccountRecord> {
+    const record = shared as AccountRecord;
+    return recordChange(async () => {
+      const out = await this.writeEverywhere((b) => b.mergeAccount(record));
+      return out.reduce((acc, r) => mergeAccountRecords(acc, r), record);
+    });
   }
 
-  async getContainer(account: string, container: string): Promise<ContainerRecord | undefined> {
+  /** The merged record; it may be shared with concurrent readers (record-flight.ts). */
+  getContainer(account: string, container: string): Promise<Shared<ContainerRecord> | undefined> {
+    return this.containerReads.run(`${account}\0${container}`, () => this.readContainer(account, container));
+  }
+
+  private async readContainer(account: string, container: string): Promise<ContainerRecord | undefined> {
     const found = await this.readEverywhere((b) => b.getContainer(account, container));
     return found.reduce<ContainerRecord | undefined>((acc, r) => (r ? mergeContainerRecords(acc, r) : acc), undefined);
   }
 
-  async mergeContainer(record: ContainerRecord): Promise<ContainerRecord> {
-    const out = await this.writeEverywhere((b) => b.mergeContainer(record));
-    return out.reduce((acc, r) => mergeContainerRecords(acc, r), record);
+  mergeContainer(shared: Shared<ContainerRecord>): Promise<ContainerRecord> {
+    const record = shared as ContainerRecord;
+    return recordChange(async () => {
+      const out = await this.writeEverywhere((b) => b.mergeContainer(record));
+      return out.reduce((acc, r) => mergeContainerRecords(acc, r), record);
+    });
   }
 
   /**

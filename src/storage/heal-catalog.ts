@@ -11,6 +11,7 @@ import type { AccountRecord, Brick, ContainerRecord, TimestampedMetadata } from 
 import { mergeAccountRecords, mergeContainerRecords } from './brick/records.js';
 import { mergeScans, PagedScan, type ScanGroup } from './heal-scan.js';
 import type { Member } from './member.js';
+import { recordChange } from './record-flight.js';
 import { compareNames } from './store.js';
 
 export interface CatalogCounts {
@@ -70,7 +71,8 @@ async function mergeOnto<T>(up: Member[], group: ScanGroup<T>, merge: (stored: T
     const have = group.items.get(k);
     if (have && same(have, merged)) return;
     counts.fixed++;
-    if (!opts.dryRun) await m.call((b) => write(b, merged)).catch(() => undefined);
+    // A record change like the catalog's merges: in-flight record reads are not joined across it.
+    if (!opts.dryRun) await recordChange(() => m.call((b) => write(b, merged))).catch(() => undefined);
   }));
   return merged;
 }

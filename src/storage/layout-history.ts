@@ -21,6 +21,7 @@
  */
 import type { ContainerRecord, ObjectRecord } from './brick/brick.js';
 import type { Catalog } from './catalog.js';
+import type { Shared } from './record-flight.js';
 import type { HashLayout } from './layout-arcs.js';
 import { containerKey } from './layout.js';
 import { isLinkto, isPresent } from './linkto.js';
@@ -74,12 +75,12 @@ export class Placement {
   }
 
   /** Whether the container record carries the current commit's stamp. */
-  isStamped(rec: ContainerRecord | undefined): boolean {
+  isStamped(rec: Shared<ContainerRecord> | undefined): boolean {
     return rec !== undefined && rec.metadata[stampKey(this.cur.version)] !== undefined;
   }
 
   /** Whether a miss on the hashed set is authoritative for this container. `rec`: its record, if already read. */
-  async settled(host: PlacementHost, account: string, container: string, rec?: ContainerRecord): Promise<boolean> {
+  async settled(host: PlacementHost, account: string, container: string, rec?: Shared<ContainerRecord>): Promise<boolean> {
     if (!this.prev) return true;
     const key = containerKey(account, container);
     const now = Date.now();

@@ -18,7 +18,7 @@ import { AccountNotFound, Conflict, ContainerNotFound } from './errors.js';
 import { compareNames, isSubdir } from './store.js';
 import { now } from './timestamp.js';
 import type {
-  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, CopyObjectOptions, CreateContainerOptions,
+  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CopyObjectOptions, CreateContainerOptions,
   CreateContainerResult, ListPage, ListQuery, MetadataUpdate, ObjectInfo, ObjectListEntry, ObjectReader, ObjectRef,
   ObjectStore, PostObjectOptions, PutObjectOptions, StoreHealth, Timestamp, VolumeSpec,
 } from './store.js';
@@ -52,16 +52,6 @@ export class PolicyConflict extends Conflict {
 export type PolicyStats = NonNullable<AccountInfo['policyStats']>;
 
 interface Member { name: string; store: ObjectStore }
-
-/**
- * What a Volume answers more cheaply than getContainer: the container's record without its counts
- * (which cost a read per replica set). Any other ObjectStore is asked getContainer.
- */
-interface RecordLookup { requireContainer(ref: ContainerRef): Promise<{ storagePolicy: string }> }
-
-function hasRecordLookup(store: ObjectStore): store is ObjectStore & RecordLookup {
-  return typeof (store as Partial<RecordLookup>).requireContainer === 'function';
-}
 
 /** Open one store per policy (with `open`) and combine them; closes what it opened if one fails. */
 export async function openPolicyStore(specs: PolicySpec[], open: (spec: VolumeSpec, policy: PolicySpec) => Promise<ObjectStore>): Promise<PolicyStore> {
@@ -163,7 +153,7 @@ export class PolicyStore implements ObjectStore {
   }
 
   async deleteContainer(ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void> {
-    const info = await this.main.getContainer(ref);
+    const info = await this.main.getContainerSettings(ref);
     const store = this.storeOf(info.storagePolicy);
     if (store !== this.main) {
       // The policy's volume decides emptiness (ContainerNotEmpty) before the record goes.
@@ -180,6 +170,11 @@ export class PolicyStore implements ObjectStore {
     return this.withCounts(await this.main.getContainer(ref));
   }
 
+  /** The record lives in the default volume whatever the policy; no counts are read anywhere. */
+  getContainerSettings(ref: ContainerRef): Promise<ContainerSettings> {
+    return this.main.getContainerSettings(ref);
+  }
+
   async updateContainerMetadata(ref: ContainerRef, update: MetadataUpdate, opts: { timestamp: Timestamp }): Promise<ContainerInfo> {
     return this.withCounts(await this.main.updateContainerMetadata(ref, update, opts));
   }
@@ -191,7 +186,7 @@ export class PolicyStore implements ObjectStore {
     } catch (err) {
       // A container whose mirror is missing (created before its policy was configured) is empty.
       if (err instanceof ContainerNotFound && store !== this.main) {
-        await this.main.getContainer(ref);
+        await this.main.getContainerSettings(ref);
         return { entries: [] };
       }
       throw err;
@@ -283,13 +278,13 @@ export class PolicyStore implements ObjectStore {
   /** The store holding the container's objects; ContainerNotFound when the container does not exist. */
   private async route(ref: ContainerRef): Promise<ObjectStore> {
     if (this.single) return this.main;
-    const rec = hasRecordLookup(this.main) ? await this.main.requireContainer(ref) : await this.main.getContainer(ref);
+    const rec = await this.main.getContainerSettings(ref);
     return this.storeOf(rec.storagePolicy);
   }
 
-  private async findContainer(ref: ContainerRef): Promise<ContainerInfo | undefined> {
+  private async findContainer(ref: ContainerRef): Promise<ContainerSettings | undefined> {
     try {
-      return await this.main.getContainer(ref);
+      return await this.main.getContainerSettings(ref);
     } catch (err) {
       if (err instanceof ContainerNotFound || err instanceof AccountNotFound) return undefined;
       throw err;
@@ -304,10 +299,10 @@ export class PolicyStore implements ObjectStore {
   private async ensureMirror(ref: ContainerRef, store: ObjectStore): Promise<void> {
     if (store === this.main) return;
     try {
-      await store.getContainer(ref);
+      await store.getContainerSettings(ref);
     } catch (err) {
       if (!(err instanceof ContainerNotFound) && !(err instanceof AccountNotFound)) throw err;
-      const info = await this.main.getContainer(ref);
+      const info = await this.main.getContainerSettings(ref);
       await store.createContainer(ref, { timestamp: now(), storagePolicy: this.canonical(info.storagePolicy) });
     }
   }

@@ -61,7 +61,12 @@ export interface AccountInfo {
   policyStats?: Record<string, { containerCount: number; objectCount: number; bytesUsed: number }>;
 }
 
-export interface ContainerInfo {
+/**
+ * A container's record without its counts: what object requests need (existence, metadata and
+ * ACLs, policy, the settings middlewares keep in metadata). Cheaper than ContainerInfo, whose
+ * counts cost a read per replica set.
+ */
+export interface ContainerSettings {
   account: string;
   container: string;
   createdAt: Timestamp;
@@ -70,10 +75,13 @@ export interface ContainerInfo {
    * (Swift's put_timestamp, shown as X-PUT-Timestamp and Last-Modified).
    */
   timestamp: Timestamp;
-  objectCount: number;
-  bytesUsed: number;
   metadata: Metadata;
   storagePolicy: string;
+}
+
+export interface ContainerInfo extends ContainerSettings {
+  objectCount: number;
+  bytesUsed: number;
 }
 
 export interface ObjectInfo {
@@ -236,6 +244,11 @@ export interface ObjectStore {
   deleteContainer(ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void>;
   /** Throws ContainerNotFound. Counts are exact (sum of the per-brick counters). */
   getContainer(ref: ContainerRef): Promise<ContainerInfo>;
+  /**
+   * getContainer without the counts: the same existence check and record, and no counter reads.
+   * For callers that do not show or enforce counts (every object request). Throws ContainerNotFound.
+   */
+  getContainerSettings(ref: ContainerRef): Promise<ContainerSettings>;
   /** Throws ContainerNotFound. */
   updateContainerMetadata(ref: ContainerRef, update: MetadataUpdate, opts: { timestamp: Timestamp }): Promise<ContainerInfo>;
   /**

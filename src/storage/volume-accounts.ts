@@ -8,10 +8,11 @@ import type { AccountRecord, ContainerRecord, UsageCounters } from './brick/bric
 import { liveMetadata } from './brick/brick.js';
 import { exists, lastChange, stamp, type ContainerRow } from './catalog.js';
 import { collectPage } from './cursor.js';
+import type { Shared } from './record-flight.js';
 import { AccountNotFound, Conflict, ContainerNotEmpty, ContainerNotFound } from './errors.js';
 import { LISTING_LIMIT } from './store.js';
 import type {
-  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, CreateContainerOptions,
+  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CreateContainerOptions,
   CreateContainerResult, ListPage, ListQuery, MetadataUpdate, Timestamp,
 } from './store.js';
 import type { Volume } from './volume.js';
@@ -83,7 +84,7 @@ export async function listContainers(v: Volume, ref: AccountRef, query: ListQuer
   return { entries };
 }
 
-async function accountInfo(v: Volume, rec: AccountRecord): Promise<AccountInfo> {
+async function accountInfo(v: Volume, rec: Shared<AccountRecord>): Promise<AccountInfo> {
   const [usage, containerCount] = await Promise.all([
     sumUsage(v.sets.map((s) => s.accountUsage(rec.account))),
     countContainers(v, rec.account),
@@ -135,6 +136,11 @@ export async function getContainer(v: Volume, ref: ContainerRef): Promise<Contai
   return containerInfo(v, await liveContainer(v, ref));
 }
 
+/** The container's record as getContainer shows it, without reading the counters. */
+export async function getContainerSettings(v: Volume, ref: ContainerRef): Promise<ContainerSettings> {
+  return containerSettings(await liveContainer(v, ref));
+}
+
 export async function updateContainerMetadata(v: Volume, ref: ContainerRef, update: MetadataUpdate,
                                               opts: { timestamp: Timestamp }): Promise<ContainerInfo> {
   const rec = await liveContainer(v, ref);
@@ -153,18 +159,26 @@ export async function deleteContainer(v: Volume, ref: ContainerRef, opts: { time
   await v.catalog.mergeContainer({ ...rec, metadata: cleared, deleteTimestamp: opts.timestamp });
 }
 
-async function liveContainer(v: Volume, ref: ContainerRef): Promise<ContainerRecord> {
+async function liveContainer(v: Volume, ref: ContainerRef): Promise<Shared<ContainerRecord>> {
   const rec = await v.catalog.getContainer(ref.account, ref.container);
   if (!exists(rec)) throw new ContainerNotFound(ref.account, ref.container);
   return rec!;
 }
 
-async function containerInfo(v: Volume, rec: ContainerRecord): Promise<ContainerInfo> {
+async function containerInfo(v: Volume, rec: Shared<ContainerRecord>): Promise<ContainerInfo> {
   const usage = await sumUsage(v.sets.map((s) => s.containerUsage(rec.account, rec.container)));
+  // Spelled out rather than spread from containerSettings(): the spread measured ~2 µs a call.
   return {
     account: rec.account, container: rec.container, createdAt: rec.putTimestamp, timestamp: lastChange(rec),
     objectCount: usage.objectCount, bytesUsed: usage.bytesUsed, metadata: liveMetadata(rec.metadata),
     storagePolicy: rec.storagePolicy,
+  };
+}
+
+function containerSettings(rec: Shared<ContainerRecord>): ContainerSettings {
+  return {
+    account: rec.account, container: rec.container, createdAt: rec.putTimestamp, timestamp: lastChange(rec),
+    metadata: liveMetadata(rec.metadata), storagePolicy: rec.storagePolicy,
   };
 }
 

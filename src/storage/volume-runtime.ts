@@ -15,6 +15,7 @@ import { makeBrick } from './brick-spec.js';
 import { InvalidArgument } from './errors.js';
 import { layoutFromJSON } from './layout-arcs.js';
 import { Member } from './member.js';
+import { noteRecordChange } from './record-flight.js';
 import { ReplicaSet } from './replica-set.js';
 import type { VolumeSpec } from './store.js';
 import { bricksOf, readVolumeFile, updateVolumeFile, VOLUME_FILE_FORMAT, type VolumeDefinition } from './volume-file.js';
@@ -196,6 +197,7 @@ export async function applyDefinition(volume: Volume, def: VolumeDefinition, opt
   const dropped = [...old.values()].filter((m) => !kept.has(m));
   // One tick: sets, brick list and layouts change together.
   volume.sets.splice(0, volume.sets.length, ...sets);
+  noteRecordChange(); // record reads in flight asked the old sets: later reads do not join them
   spec.bricks.splice(0, spec.bricks.length, ...bricks);
   volume.placement.update(layout, previous);
   volume.definitionVersion = version;

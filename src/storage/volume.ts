@@ -20,6 +20,7 @@ import type { HashLayout } from './layout-arcs.js';
 import { Placement } from './layout-history.js';
 import { Member } from './member.js';
 import { probeMember } from './member-status.js';
+import type { Shared } from './record-flight.js';
 import type { StoreMetricsSink } from './metrics-sink.js';
 import { pageSizes } from './listing-pages.js';
 import { isLive, toListEntry, toObjectInfo } from './object-info.js';
@@ -27,7 +28,7 @@ import { checkQuorumPolicy } from './quorum.js';
 import { ReplicaSet, type Lookup } from './replica-set.js';
 import { compareNames, LISTING_LIMIT } from './store.js';
 import type {
-  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, CopyObjectOptions, CreateContainerOptions,
+  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CopyObjectOptions, CreateContainerOptions,
   CreateContainerResult, ListPage, ListQuery, MetadataUpdate, ObjectInfo, ObjectListEntry, ObjectReader, ObjectRef,
   ObjectStore, PostObjectOptions, PutObjectOptions, StoreHealth, Timestamp, VolumeSpec,
 } from './store.js';
@@ -148,6 +149,7 @@ export class Volume implements ObjectStore {
   }
   deleteContainer(ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void> { return accounts.deleteContainer(this, ref, opts); }
   getContainer(ref: ContainerRef): Promise<ContainerInfo> { return accounts.getContainer(this, ref); }
+  getContainerSettings(ref: ContainerRef): Promise<ContainerSettings> { return accounts.getContainerSettings(this, ref); }
   updateContainerMetadata(ref: ContainerRef, update: MetadataUpdate, opts: { timestamp: Timestamp }): Promise<ContainerInfo> {
     return accounts.updateContainerMetadata(this, ref, update, opts);
   }
@@ -336,7 +338,7 @@ export class Volume implements ObjectStore {
   }
 
   /** The container's record; ContainerNotFound unless the container exists. */
-  async requireContainer(ref: ContainerRef): Promise<ContainerRecord> {
+  async requireContainer(ref: ContainerRef): Promise<Shared<ContainerRecord>> {
     const rec = await this.catalog.getContainer(ref.account, ref.container);
     if (!exists(rec)) throw new ContainerNotFound(ref.account, ref.container);
     return rec!;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as E from '../../src/storage/errors.js';
 import type {
-  AccountInfo, ContainerInfo, ContainerListEntry, ListPage, ListQuery, Metadata, MetadataUpdate,
+  AccountInfo, ContainerInfo, ContainerListEntry, ContainerSettings, ListPage, ListQuery, Metadata, MetadataUpdate,
   ObjectInfo, ObjectListEntry, ObjectReader, ObjectStore, StoreHealth, SubdirEntry,
 } from '../../src/storage/store.js';
 import { compareNames } from '../../src/storage/store.js';
@@ -151,6 +151,11 @@ export class FakeStore implements ObjectStore {
     const c = this.cont(ref.account, ref.container);
     this.refreshContainer(c);
     return structuredClone(c.info);
+  }
+
+  async getContainerSettings(ref: { account: string; container: string }): Promise<ContainerSettings> {
+    const { objectCount: _c, bytesUsed: _b, ...settings } = structuredClone(this.cont(ref.account, ref.container).info);
+    return settings;
   }
 
   async updateContainerMetadata(ref: { account: string; container: string }, update: MetadataUpdate, opts: { timestamp: string }) {

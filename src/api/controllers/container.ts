@@ -69,7 +69,7 @@ export function containerHeaders(info: ContainerInfo, policies: StoragePolicies)
 async function getOrHead(req: SwiftRequest, t: ContainerTarget, deps: AppDeps): Promise<SwiftResponse> {
   // Swift validates listing parameters before the (delayed) authorization.
   const params = req.method === 'GET' ? containerListingParams(req, deps.constraints) : undefined;
-  const info = await getContainerInfo(req, deps.store, t.account, t.container);
+  const info = await getContainerInfo(req, deps.store, t.account, t.container, { counts: true });
   const acl = info?.metadata['x-container-read'];
   const denied = await authorize(req, { account: t.account, container: t.container, ...(acl ? { acl } : {}) });
   if (denied) return denied;

@@ -14,13 +14,13 @@ import { subrequest, type Handler, type SwiftRequest, type SwiftResponse } from 
 import { discardBody } from './common/body.js';
 import { errorResponse } from '../errors.js';
 import { getContainerInfo } from '../info-cache.js';
-import type { ContainerInfo } from '../../storage/store.js';
+import type { ContainerSettings } from '../../storage/store.js';
 import { splitSwiftPath } from './common/swift-path.js';
 
 const NAME = 'container-quotas';
 const DIGITS = /^\d+$/;
 
-async function overQuota(req: SwiftRequest, info: ContainerInfo): Promise<SwiftResponse> {
+async function overQuota(req: SwiftRequest, info: ContainerSettings): Promise<SwiftResponse> {
   if (!req.ctx.preAuthorized && req.ctx.authorize) {
     const acl = info.metadata['x-container-write'];
     const denied = await req.ctx.authorize(req, {
@@ -49,6 +49,10 @@ async function bytesUsedBelow(req: SwiftRequest, next: Handler, account: string,
   return res.status >= 200 && res.status < 300 && used !== undefined && DIGITS.test(used) ? Number(used) : undefined;
 }
 
+function hasQuota(metadata: Record<string, string>): boolean {
+  return metadata['x-container-meta-quota-bytes'] !== undefined || metadata['x-container-meta-quota-count'] !== undefined;
+}
+
 export const containerQuotas: MiddlewareFactory<Record<string, never>> = {
   name: NAME,
   defaults: {},
@@ -65,8 +69,11 @@ export const containerQuotas: MiddlewareFactory<Record<string, never>> = {
         return next(req);
       }
       if (!sp.object || req.method !== 'PUT') return next(req);
-      const info = await getContainerInfo(req, deps.store, sp.account, sp.container);
-      if (!info) return next(req); // this will 404 below
+      // The counts cost a read per replica set: only a container with a quota needs them.
+      const settings = await getContainerInfo(req, deps.store, sp.account, sp.container);
+      if (!settings || !hasQuota(settings.metadata)) return next(req); // a missing container will 404 below
+      const info = await getContainerInfo(req, deps.store, sp.account, sp.container, { counts: true });
+      if (!info) return next(req);
       const quotaBytes = info.metadata['x-container-meta-quota-bytes'];
       if (quotaBytes !== undefined && DIGITS.test(quotaBytes)) {
         const length = Number(req.headers['content-length'] ?? '0') || 0;

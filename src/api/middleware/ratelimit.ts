@@ -144,12 +144,12 @@ export const ratelimit: MiddlewareFactory<RateLimitOptions> = {
         out.push([`ratelimit/${account}`, accountRate]);
       }
       if (container && obj && WRITES.includes(req.method) && containerLines.length) {
-        const info = await getContainerInfo(req, deps.store, account, container);
+        const info = await getContainerInfo(req, deps.store, account, container, { counts: true });
         const rate = maxRate(containerLines, info?.objectCount ?? 0);
         if (rate) out.push([`ratelimit/${account}/${container}`, rate]);
       }
       if (container && !obj && req.method === 'GET' && listingLines.length) {
-        const info = await getContainerInfo(req, deps.store, account, container);
+        const info = await getContainerInfo(req, deps.store, account, container, { counts: true });
         const rate = maxRate(listingLines, info?.objectCount ?? 0);
         if (rate) out.push([`ratelimit_listing/${account}/${container}`, rate]);
       }

@@ -194,7 +194,7 @@ export function mergeMetadata(a: TimestampedMetadata, b: TimestampedMetadata): T
 }
 
 /** The live view of timestamped metadata: removed keys dropped. */
-export function liveMetadata(m: TimestampedMetadata): Metadata {
+export function liveMetadata(m: { readonly [key: string]: readonly [value: string, timestamp: Timestamp] }): Metadata {
   const out: Metadata = {};
   for (const [k, [v]] of Object.entries(m)) if (v !== '') out[k] = v;
   return out;

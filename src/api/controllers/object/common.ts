@@ -2,7 +2,7 @@
  * Steps every object operation shares: find the container and authorize against its ACL (in
  * Swift's order), take the request's timestamp, and answer constraint errors as Swift does.
  */
-import type { ContainerInfo, ObjectRef } from '../../../storage/store.js';
+import type { ContainerSettings, ObjectRef } from '../../../storage/store.js';
 import { now, parse as parseTimestamp, type Timestamp } from '../../../storage/timestamp.js';
 import { authorize } from '../../authorize.js';
 import { httpError, SwiftHttpError } from '../../errors.js';
@@ -12,7 +12,7 @@ import type { AppDeps } from '../../pipeline.js';
 
 export interface ObjectTarget { account: string; container: string; object: string }
 
-export type Access = { denial: SwiftResponse } | { container: ContainerInfo | undefined };
+export type Access = { denial: SwiftResponse } | { container: ContainerSettings | undefined };
 
 /**
  * Swift's order for object requests: read the container's info (for its ACL), ask the auth layer
