@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { Pool } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { stopChild } from '../../src/bench/target.js';
@@ -255,4 +256,12 @@ export function shouldSkip(present: boolean, what: string): boolean {
 /** Under CI=true a missing client fails the suite with this. */
 export function missingClient(what: string): Error {
   return new Error(`${what} is not installed, and CI=true requires the client tests to run (apt-get install python3-swiftclient)`);
+}
+
+/** TempAuth v1.0 over `pool`: the token and the account path (`/v1/AUTH_…`) of the storage URL. */
+export async function authOverPool(pool: Pool, user: string, key: string): Promise<{ token: string; account: string }> {
+  const auth = await pool.request({ method: 'GET', path: '/auth/v1.0', headers: { 'x-auth-user': user, 'x-auth-key': key } });
+  await auth.body.dump();
+  assert.equal(auth.statusCode, 200, `auth as ${user}`);
+  return { token: auth.headers['x-auth-token'] as string, account: new URL(auth.headers['x-storage-url'] as string).pathname };
 }

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnServe, type ServeProcess } from './server.js';
+import { authOverPool, spawnServe, type ServeProcess } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CONCURRENCY = 32;
@@ -40,11 +40,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'cairn.yaml'), stringify(config));
   server = await spawnServe(join(dir, 'cairn.yaml'), dir, ['--workers', '2']);
   pool = new Pool(server.base, { connections: CONCURRENCY, pipelining: 1 });
-  const auth = await pool.request({ method: 'GET', path: '/auth/v1.0', headers: { 'x-auth-user': 'bench:bench', 'x-auth-key': 'bench' } });
-  await auth.body.dump();
-  expect(auth.statusCode).toBe(200);
-  token = auth.headers['x-auth-token'] as string;
-  account = new URL(auth.headers['x-storage-url'] as string).pathname;
+  ({ token, account } = await authOverPool(pool, 'bench:bench', 'bench'));
 }, 60_000);
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnServe, type ServeProcess } from './server.js';
+import { authOverPool, spawnServe, type ServeProcess } from './server.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CONNECTIONS = 8;
@@ -77,11 +77,7 @@ beforeAll(async () => {
     if (r.statusCode === 200) break;
     await new Promise((res) => setTimeout(res, 100));
   }
-  const auth = await pool.request({ method: 'GET', path: '/auth/v1.0', headers: { 'x-auth-user': 'test:tester', 'x-auth-key': 'testing' } });
-  await auth.body.dump();
-  expect(auth.statusCode).toBe(200);
-  token = auth.headers['x-auth-token'] as string;
-  account = new URL(auth.headers['x-storage-url'] as string).pathname;
+  ({ token, account } = await authOverPool(pool, 'test:tester', 'testing'));
 }, 60_000);
 
 afterAll(async () => {
