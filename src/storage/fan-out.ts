@@ -40,7 +40,8 @@ export class FanOut extends Writable {
   private readonly wakers = new Map<number, () => void>();
 
   constructor(private readonly opts: FanOutOptions) {
-    super({ highWaterMark: 64 * 1024 });
+    // 1 MiB in hand per upload lets the replicas' writers take big batches (64 KiB made many small writes).
+    super({ highWaterMark: 1024 * 1024 });
     this.alive = new Set(opts.targets.map((_t, i) => i));
     opts.targets.forEach((t, i) => {
       // Never removed: a target may still emit an error after it was dropped, and an unhandled
