@@ -124,6 +124,18 @@ export class StaleLayout extends StoreError {
   }
 }
 
+/**
+ * A write reached a replica set that a reload of the volume definition has replaced (replace-brick,
+ * add-brick, remove-brick) after the write chose it, before anything was written: the volume runs the
+ * write again under the new sets. Like StaleLayout, but known here without asking a brick server.
+ */
+export class SupersededSet extends StaleLayout {
+  constructor(readonly set: number) {
+    super(0, 0);
+    this.message = `replica set ${set} was replaced by a newer volume definition before the write began`;
+  }
+}
+
 /** Map an errno-style error from a brick to a store error. */
 export function fromErrno(err: unknown, brickId: string): StoreError {
   if (err instanceof StoreError) return err;

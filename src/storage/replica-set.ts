@@ -18,7 +18,7 @@
  */
 import type { Brick, DataHandle, ObjectRecord, UsageCounters } from './brick/brick.js';
 import { brickListCursor, MergeCursor, type Cursor, type ListingQuery } from './cursor.js';
-import { BrickUnavailable, Conflict, InsufficientStorage, QuorumNotMet, StaleLayout, StoreError } from './errors.js';
+import { BrickUnavailable, Conflict, InsufficientStorage, QuorumNotMet, StaleLayout, StoreError, SupersededSet } from './errors.js';
 import { dmHash } from './hash.js';
 import { chooseNewest, sameVersion } from './versions.js';
 import { isBrickFailure, type Member } from './member.js';
@@ -58,6 +58,18 @@ export class ReplicaSet {
 
   get size(): number { return this.members.length; }
 
+  /**
+   * Set when a reload of the volume definition replaced this set (volume-runtime.ts applyDefinition):
+   * operations already writing finish here, but no new write starts on it (a brick that left the
+   * volume must not take new data).
+   */
+  superseded = false;
+
+  /** SupersededSet unless this set is still the volume's. Called before a write touches any brick. */
+  assertCurrent(): void {
+    if (this.superseded) throw new SupersededSet(this.index);
+  }
+
   /** Positions of the members not marked down. */
   upMembers(): number[] {
     return this.members.flatMap((m, i) => (m.up ? [i] : []));
@@ -96,6 +108,7 @@ export class ReplicaSet {
    */
   async transact(ref: ObjectRef, ts: Timestamp, targets: number[], missed: Map<number, StoreError>,
                  op: (member: Member, i: number) => Promise<void>): Promise<number[]> {
+    this.assertCurrent();
     const failed = new Map(missed);
     const marked = await this.markAll(ref, ts, targets, failed);
     // A brick server refusing the pre-op under a newer layout: this set may not be the object's any more.

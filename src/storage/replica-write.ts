@@ -15,7 +15,7 @@
 import type { Readable } from 'node:stream';
 import type { BrickWriter, ObjectRecord } from './brick/brick.js';
 import { dataFileName } from './brick/records.js';
-import { ChecksumMismatch, ClientDisconnected, Conflict, fromErrno, InsufficientStorage, SizeMismatch, StoreError } from './errors.js';
+import { ChecksumMismatch, ClientDisconnected, Conflict, fromErrno, InsufficientStorage, SizeMismatch, StoreError, SupersededSet } from './errors.js';
 import { FanOut } from './fan-out.js';
 import { isBrickFailure } from './member.js';
 import { pump } from './pump.js';
@@ -39,6 +39,7 @@ export interface WriteRequest {
 export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<ObjectRecord> {
   const { ref, timestamp: ts } = req;
   const failed = new Map<number, StoreError>();
+  set.assertCurrent(); // a reload replaced the set after the write chose it: run it on the new one
 
   // 1. Who takes part.
   const room = await Promise.all(set.members.map((m) => (m.up ? m.hasRoom() : Promise.resolve(false))));
@@ -81,7 +82,8 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
   };
   // A brick server holding a newer layout refused a pre-op or writer: stop before any byte is read, so
   // the volume can adopt the newer layout and run the write again with the body untouched.
-  const early = staleAmong(failed) ?? set.quorumError(order, failed);
+  // The set replaced by a reload while the writers opened: nothing was written yet, so run it again.
+  const early = (set.superseded ? new SupersededSet(set.index) : undefined) ?? staleAmong(failed) ?? set.quorumError(order, failed);
   if (early) {
     await abortAll();
     throw early;

@@ -195,7 +195,9 @@ export async function applyDefinition(volume: Volume, def: VolumeDefinition, opt
   }
   const kept = new Set(members);
   const dropped = [...old.values()].filter((m) => !kept.has(m));
-  // One tick: sets, brick list and layouts change together.
+  // One tick: sets, brick list and layouts change together. Writes that chose an old set and have not
+  // begun writing run again on the new ones (SupersededSet); those already writing finish there.
+  for (const s of volume.sets) s.superseded = true;
   volume.sets.splice(0, volume.sets.length, ...sets);
   noteRecordChange(); // record reads in flight asked the old sets: later reads do not join them
   spec.bricks.splice(0, spec.bricks.length, ...bricks);

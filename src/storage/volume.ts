@@ -14,7 +14,7 @@ import { makeBrick, type BrickFactory } from './brick-spec.js';
 import { Catalog, exists } from './catalog.js';
 import { collectPage, MergeCursor } from './cursor.js';
 import type { DefinitionVersion } from './definition-version.js';
-import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound, QuorumNotMet, StaleLayout } from './errors.js';
+import { ClientDisconnected, Conflict, ContainerNotFound, InvalidArgument, ObjectNotFound, QuorumNotMet, StaleLayout, SupersededSet } from './errors.js';
 import { Layout } from './layout.js';
 import type { HashLayout } from './layout-arcs.js';
 import { Placement } from './layout-history.js';
@@ -331,6 +331,8 @@ export class Volume implements ObjectStore {
     try {
       return await write();
     } catch (err) {
+      // This process already holds the newer sets: nothing to fetch, just run it on them.
+      if (err instanceof SupersededSet) return write();
       if (!(err instanceof StaleLayout) || !this.staleLayoutHandler) throw err;
       await this.staleLayoutHandler(err);
       return write();

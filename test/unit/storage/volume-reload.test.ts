@@ -7,10 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configFromObject } from '../../../src/config.js';
 import { makeBrick } from '../../../src/storage/brick-spec.js';
+import { SupersededSet } from '../../../src/storage/errors.js';
 import type { LocalBrick } from '../../../src/storage/brick/local.js';
 import { readVolumeFile, writeVolumeFile, type VolumeDefinition } from '../../../src/storage/volume-file.js';
 import { openConfiguredVolume, volumeFilePath, WATCH_INTERVAL_MS } from '../../../src/storage/volume-runtime.js';
@@ -91,6 +92,26 @@ describe('volume file reloads while serving', () => {
         expect(t).toBeLessThan(100);
         await sleep(50);
       }
+    });
+
+    it('a write that chose the set before the change and had not begun runs on the new set: the brick that left gets nothing', async () => {
+      fx = await fixture({ sets: 2, replica: 2, local: true });
+      const ref = { account: 'AUTH_r', container: 'c', object: 'late' };
+      await fx.volume.createContainer(ref, { timestamp: ts() });
+      const stale = fx.volume.setOf(ref);
+      const leaving = stale.members[0]!.brick as LocalBrick;
+      await fx.replace(fx.volume.spec.bricks[stale.index * 2]!, fx.brick('fresh'));
+      expect(stale.superseded).toBe(true);
+      // The old set object refuses new writes before touching a brick (the volume then retries).
+      await expect(stale.write({ ref, timestamp: ts(), body: Readable.from([Buffer.from('x')]), contentType: 'text/plain', contentLength: 1 } as never))
+        .rejects.toBeInstanceOf(SupersededSet);
+      const tombstone = { ...ref, timestamp: ts(), deleted: true };
+      await expect(stale.putRecord(tombstone as never, [0, 1])).rejects.toBeInstanceOf(SupersededSet);
+      expect(await leaving.getRecord(ref)).toBeUndefined();
+      // Through the volume, the same write lands on the current set.
+      await fx.volume.putObject(ref, Readable.from([Buffer.from('data')]), { timestamp: ts(), contentType: 'text/plain', contentLength: 4 });
+      expect(await getText(fx.volume, 'AUTH_r', 'c', 'late')).toBe('data');
+      expect(fx.volume.setOf(ref).superseded).toBe(false);
     });
 
     it('every PUT in flight across the change completes', async () => {
