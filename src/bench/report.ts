@@ -25,7 +25,7 @@ export function formatTable(r: BenchResults): string {
   if (r.small) {
     const s = r.small;
     const w = [22, 10, 9, 9];
-    out.push('', `small objects, ${s.kib} KiB, ${s.count} per op, concurrency ${s.concurrency} (undici Pool, keep-alive)`);
+    out.push('', `small objects, ${s.kib} KiB, ${s.count} per op, concurrency ${s.concurrency} (keep-alive)${s.warmUp ? `, after an uncounted warm-up of ${s.warmUp}` : ''}`);
     out.push(row(['', 'ops/s', 'p50 ms', 'p99 ms'], w));
     for (const o of s.ops) out.push(row([o.op, o.opsPerSec.toFixed(0), o.p50Ms.toFixed(2), o.p99Ms.toFixed(2)], w));
     if (s.rss) out.push(`  peak RSS ${mib(s.rss)}`);
@@ -59,7 +59,7 @@ export function toJson(r: BenchResults): string {
       peak_rss_mib: peak(r.large.rss),
     },
     small: r.small && {
-      kib: r.small.kib, count: r.small.count, concurrency: r.small.concurrency,
+      kib: r.small.kib, count: r.small.count, concurrency: r.small.concurrency, warm_up: r.small.warmUp ?? 0,
       ops: Object.fromEntries(r.small.ops.map((o) => [o.op, { ops_per_sec: round(o.opsPerSec), p50_ms: round(o.p50Ms, 2), p99_ms: round(o.p99Ms, 2) }])),
       peak_rss_mib: peak(r.small.rss),
     },

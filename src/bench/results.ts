@@ -14,7 +14,11 @@ export interface LargeResult {
 
 export interface OpStats { op: string; count: number; opsPerSec: number; p50Ms: number; p99Ms: number }
 
-export interface SmallResult { kib: number; count: number; concurrency: number; ops: OpStats[]; rss?: Peak }
+export interface SmallResult {
+  kib: number; count: number; concurrency: number; ops: OpStats[]; rss?: Peak;
+  /** Objects of the uncounted warm-up round run before this one, if any. */
+  warmUp?: number;
+}
 
 export interface ListingResult {
   objects: number;

@@ -98,8 +98,16 @@ export async function bench(raw: Record<string, unknown>): Promise<number> {
     };
 
     if (phases.has('large')) results.large = await phase(`large object (${o.largeMb} MiB)`, () => benchLarge(session!, target!.dir, o.largeMb));
-    if (phases.has('small')) results.small = await phase(`small objects (${o.smallCount} × ${o.smallKb} KiB)`,
-      () => benchSmall(session!, o.smallKb, o.smallCount, o.concurrency, progress));
+    if (phases.has('small')) {
+      // An uncounted warm-up round first (either target, Swift too): phases of about a second would
+      // otherwise measure JIT and cache warm-up as much as speed.
+      const warmUp = Math.max(o.concurrency, Math.ceil(o.smallCount / 4));
+      progress.note(`bench: small objects warm-up (${warmUp}, not counted)`);
+      await benchSmall(session, o.smallKb, warmUp, o.concurrency, progress);
+      results.small = await phase(`small objects (${o.smallCount} × ${o.smallKb} KiB)`,
+        () => benchSmall(session!, o.smallKb, o.smallCount, o.concurrency, progress));
+      results.small.warmUp = warmUp;
+    }
     if (phases.has('listing')) {
       results.listing = await phase(`listing (${o.listObjects} objects)`,
         () => benchListing(session!, o.listObjects, Math.max(o.concurrency, 64), progress));

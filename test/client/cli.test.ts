@@ -77,6 +77,7 @@ describe('cairn bench', () => {
     expect(out.large.mib).toBe(2);
     expect(out.large.put_ratio).toBeGreaterThan(0);
     expect(Object.keys(out.small.ops)).toEqual(['PUT', 'GET', 'HEAD', 'DELETE']);
+    expect(out.small.warm_up).toBe(32); // an uncounted round of max(concurrency, count / 4) objects first
     expect(out.listing).toMatchObject({ objects: 30, page_entries: 30 });
     expect(out.rss_check.objects).toBe(4);
     expect(out.peak_rss_mib).toBeGreaterThan(10);
