@@ -146,10 +146,19 @@ describe('rebalance online', () => {
           else if (data !== content(ref.object, versionOf(data))) errors.push(`GET ${key}: corrupt content`);
         } catch (err) {
           if (want === -1 && err instanceof ObjectNotFound) continue;
-          errors.push(`GET ${key} (v${want}): ${(err as Error).message}`);
+          errors.push(`GET ${key} (v${want}): ${(err as Error).message}${err instanceof ObjectNotFound ? ` [${await whereIs(ref)}]` : ''}`);
         }
         ops.reads++;
       }
+    };
+    /** For a failure message: what each set's replicas hold for `ref` right now, and whether a rebalance is pending. */
+    const whereIs = async (ref: { account: string; container: string; object: string }): Promise<string> => {
+      const sets = await Promise.all(gateway.sets.map(async (s) => {
+        const l = await s.lookup(ref).catch(() => undefined);
+        const held = l ? [...l.answers.values()].map((r) => (r ? `${r.timestamp}${isLinkto(r) ? ' linkto' : r.deleted ? ' deleted' : ''}` : '-')) : ['no answer'];
+        return `set ${s.index}: ${held.join(', ')}`;
+      }));
+      return `${sets.join('; ')}; rebalance pending: ${gateway.placement.pending}`;
     };
     const readers = [reader(1), reader(2), reader(3)];
 
