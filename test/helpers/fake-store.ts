@@ -3,6 +3,7 @@
  * implements the account/container/listing contract of src/storage/store.ts faithfully (byte-order
  * names, marker/end_marker/prefix/delimiter/reverse, counts) and stores object bodies in memory.
  */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as E from '../../src/storage/errors.js';
@@ -26,6 +27,8 @@ function merge(meta: Metadata, update: MetadataUpdate | undefined): Metadata {
 }
 
 function page<T extends { name: string }>(items: T[], q: ListQuery): Array<T | SubdirEntry> {
+  // What the API layer must have checked before calling a store (Swift's listing limit is 10,000).
+  assert.ok(Number.isInteger(q.limit) && q.limit >= 0 && q.limit <= 10_000, `listing limit ${q.limit}`);
   let list = [...items].sort((a, b) => compareNames(a.name, b.name));
   if (q.reverse) list.reverse();
   const out: Array<T | SubdirEntry> = [];
@@ -174,14 +177,20 @@ export class FakeStore implements ObjectStore {
     return { entries: page(items, q) };
   }
 
-  async putObject(ref: { account: string; container: string; object: string }, body: Readable, opts: { timestamp: string; contentType: string; metadata?: Metadata }): Promise<ObjectInfo> {
+  async putObject(ref: { account: string; container: string; object: string }, body: Readable,
+                  opts: { timestamp: string; contentType: string; metadata?: Metadata; contentLength?: number; expectedEtag?: string }): Promise<ObjectInfo> {
+    assert.ok(ref.object.length > 0, 'the API layer never stores an object without a name');
     const c = this.cont(ref.account, ref.container);
     const chunks: Buffer[] = [];
     for await (const ch of body) chunks.push(Buffer.from(ch as Buffer));
     const data = Buffer.concat(chunks);
+    const etag = createHash('md5').update(data).digest('hex');
+    // As the store contract says: a wrong length or ETag stores nothing.
+    if (opts.contentLength !== undefined && opts.contentLength !== data.length) throw new E.SizeMismatch(opts.contentLength, data.length);
+    if (opts.expectedEtag !== undefined && opts.expectedEtag !== etag) throw new E.ChecksumMismatch(opts.expectedEtag, etag);
     const info: ObjectInfo = {
       ...ref, timestamp: opts.timestamp, dataTimestamp: opts.timestamp, size: data.length,
-      etag: createHash('md5').update(data).digest('hex'), contentType: opts.contentType,
+      etag, contentType: opts.contentType,
       metadata: opts.metadata ?? {}, systemMetadata: {},
     };
     c.objects.set(ref.object, { info, data });

@@ -2,6 +2,7 @@
  * Apps for the middleware integration tests: Swift's full proxy pipeline order with the
  * middlewares under test switched on, on a fresh volume (makeApiApp), plus small request helpers.
  */
+import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import type { Config } from '../../src/config.js';
@@ -51,17 +52,17 @@ export function tempUrlSig(method: string, expires: number | string, path: strin
 /** PUT a container (with headers) and fail loudly if it did not work. */
 export async function putContainer(app: MwApp, container: string, headers: Record<string, string> = {}): Promise<void> {
   const r = await request(app.app).put(`${app.accountPath}/${container}`).set('X-Auth-Token', app.token).set(headers);
-  if (r.status !== 201 && r.status !== 202) throw new Error(`PUT container ${container}: ${r.status} ${r.text}`);
+  assert.ok(r.status === 201 || r.status === 202, `PUT container ${container}: ${r.status} ${r.text}`);
 }
 
 /** PUT an object and fail loudly if it did not work. */
 export async function putObject(app: MwApp, path: string, body: string | Buffer,
                                 headers: Record<string, string> = {}): Promise<void> {
   const r = await request(app.app).put(`${app.accountPath}/${path}`).set('X-Auth-Token', app.token).set(headers).send(body);
-  if (r.status !== 201) throw new Error(`PUT ${path}: ${r.status} ${r.text}`);
+  assert.equal(r.status, 201, `PUT ${path}: ${r.text}`);
 }
 
 export async function postAccount(app: MwApp, headers: Record<string, string>): Promise<void> {
   const r = await request(app.app).post(app.accountPath).set('X-Auth-Token', app.token).set(headers);
-  if (r.status !== 204) throw new Error(`POST account: ${r.status} ${r.text}`);
+  assert.equal(r.status, 204, `POST account: ${r.text}`);
 }

@@ -4,6 +4,7 @@
  * abandoned), and a way to call the object controller directly (for what only middlewares can
  * send, such as sysmeta, which the gatekeeper strips from clients).
  */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +47,7 @@ export async function objectFixture(over: Partial<Config> = {}): Promise<ObjectF
   const account = new URL(url).pathname;
   const container = `c${++seq}`;
   const res = await request(t.app).put(`${account}/${container}`).set('X-Auth-Token', token);
-  if (res.status !== 201) throw new Error(`container PUT failed: ${res.status}`);
+  assert.equal(res.status, 201, `container PUT ${container}: ${res.text}`);
   return {
     t, token, account, container,
     path: (name, c = container) => `${account}/${c}/${encodeName(name)}`,

@@ -2,6 +2,7 @@
  * Building tar archives in tests: ustar members, GNU long names ('L') and pax headers ('x'),
  * checksummed as tar does it.
  */
+import assert from 'node:assert/strict';
 
 export interface TarMember {
   name: string;
@@ -54,6 +55,9 @@ export function makeTar(members: TarMember[]): Buffer {
   for (const m of members) {
     const data = m.data === undefined ? Buffer.alloc(0) : Buffer.isBuffer(m.data) ? m.data : Buffer.from(m.data);
     const name = Buffer.from(m.name, 'utf8');
+    // The ustar name field holds 100 bytes: a longer name must travel in a long-name or pax record,
+    // or the archive would silently carry a truncated one.
+    assert.ok(name.length <= 100 || m.gnuLongName || m.pax?.['path'] !== undefined, `tar member name over 100 bytes: ${m.name}`);
     if (m.pax) {
       const recs = paxRecords(m.pax);
       out.push(header(Buffer.from('PaxHeader'), recs.length, 'x'), ...padded(recs));

@@ -2,6 +2,7 @@
  * Apps and request helpers for the symlink and versioning integration tests: Swift's pipeline order
  * (`... copy container-quotas slo dlo versioned_writes symlink`) over a fresh volume, as test:tester.
  */
+import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Config } from '../../src/config.js';
 import { REGISTRY } from '../../src/api/middleware/registry.js';
@@ -15,10 +16,12 @@ const ORDER = [
   'copy', 'container-quotas', 'slo', 'dlo', 'versioned_writes', 'symlink',
 ];
 
-/** An app with the versioning/symlink part of Swift's pipeline (middlewares not yet registered are skipped). */
+/** An app with the versioning/symlink part of Swift's pipeline (versioned_writes only when configured). */
 export async function makeVersioningApp(middleware: Record<string, Record<string, unknown>> = {},
                                         over: Partial<Config> = {}): Promise<VApp> {
-  const pipeline = ORDER.filter((m) => REGISTRY.has(m) && (m !== 'versioned_writes' || middleware.versioned_writes));
+  // Every one must exist: a test of a middleware silently left out would test nothing.
+  for (const m of ORDER) assert.ok(REGISTRY.has(m), `middleware ${m} is not registered`);
+  const pipeline = ORDER.filter((m) => m !== 'versioned_writes' || middleware.versioned_writes);
   const app = await makeApiApp({ pipeline, middleware: { tempauth: TEMPAUTH, ...middleware }, ...over });
   const { token, path } = await authToken(app);
   return { ...app, token, accountPath: path, account: path.split('/')[2]! };
