@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
+import { isRemoteBrick } from './storage/brick-spec.js';
 import type { VolumeSpec } from './storage/store.js';
 import type { PolicySpec } from './storage/policy-store.js';
 import { DEFAULT_CONSTRAINTS, type Constraints } from './api/constraints.js';
@@ -177,7 +178,7 @@ export function parseListen(value: string, key = 'listen'): { host: string; port
 
 /** The storage root holds brick paths that are neither `memory:` nor remote URLs. */
 export function isLocalBrick(brick: string): boolean {
-  return !brick.startsWith('memory:') && !/^https?:\/\//.test(brick);
+  return !brick.startsWith('memory:') && !isRemoteBrick(brick);
 }
 
 // ------------------------------------------------------------------------------------------ sections
@@ -220,7 +221,7 @@ function parseVolume(raw: unknown, root: string): VolumeSpec {
     // Shared with the brick servers (`cairn brick`); required by http://host:port/NAME bricks.
     spec.secret = nonEmptyStr(v.secret, 'volume.secret');
     if (spec.secret.length < 16) throw new ConfigError('volume.secret', 'must be at least 16 characters');
-  } else if (bricks.some((b) => !isLocalBrick(b) && !b.startsWith('memory:'))) {
+  } else if (bricks.some(isRemoteBrick)) {
     throw new ConfigError('volume.secret', 'required when volume.bricks lists remote bricks (http://host:port/NAME)');
   }
   return spec;

@@ -5,7 +5,8 @@
  * definition-sync.ts), so every gateway follows without a gateway on this host having to do it.
  * Notes go to stderr: stdout stays the command's answer (and its --json).
  */
-import { DefinitionSync, isRemoteBrick } from '../storage/definition-sync.js';
+import { isRemoteBrick } from '../storage/brick-spec.js';
+import { DefinitionSync } from '../storage/definition-sync.js';
 import { describeVersion, versionOf } from '../storage/definition-version.js';
 import { bricksOf, readVolumeFile } from '../storage/volume-file.js';
 import type { AdminContext } from './admin-context.js';

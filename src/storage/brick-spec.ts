@@ -13,13 +13,18 @@ import type { VolumeSpec } from './store.js';
 
 export type BrickFactory = (spec: string, volume: VolumeSpec) => Promise<Brick>;
 
+/** Whether a brick spec names a brick of a brick server (`http://` or `https://`). */
+export function isRemoteBrick(spec: string): boolean {
+  return /^https?:\/\//i.test(spec);
+}
+
 export const makeBrick: BrickFactory = async (spec, volume) => {
   if (spec.startsWith('memory:')) {
     const name = spec.slice('memory:'.length);
     if (name === '') throw new InvalidArgument(`memory brick needs a name: ${spec}`);
     return new MemoryBrick(name);
   }
-  if (/^https?:\/\//i.test(spec)) {
+  if (isRemoteBrick(spec)) {
     if (!volume.secret) throw new InvalidArgument(`remote brick ${spec} needs the volume's shared secret (volume.secret)`);
     // Loaded on demand so volumes without remote bricks never load the HTTP client.
     const { RemoteBrick } = await import('./brick/remote.js');

@@ -38,7 +38,7 @@ import { dirname } from 'node:path';
 import type { DefinitionLink } from './brick/remote-client.js';
 import { fetchDefinition, publishDefinition, type DefinitionServer } from './brick/remote-definition.js';
 import { parseBrickUrl } from './brick/remote-protocol.js';
-import { makeBrick } from './brick-spec.js';
+import { isRemoteBrick, makeBrick } from './brick-spec.js';
 import { compareVersions, describeVersion, newer, versionOf, type DefinitionVersion } from './definition-version.js';
 import { bricksOf, readVolumeFile, updateVolumeFile, type VolumeDefinition } from './volume-file.js';
 import type { ConfiguredVolumeOptions } from './volume-runtime.js';
@@ -67,11 +67,6 @@ export interface PublishOutcome {
 const REPUBLISH_MS = 2000;
 /** After a failed adoption, answers naming a newer commit start another one at most this often. */
 const READOPT_MS = 1000;
-
-/** Whether a brick spec is served by a brick server. */
-export function isRemoteBrick(spec: string): boolean {
-  return /^https?:\/\//i.test(spec);
-}
 
 /** The brick servers (origins) among brick specs, once each. */
 export function serversOf(bricks: readonly string[]): string[] {

@@ -11,7 +11,7 @@
 import { watchFile, unwatchFile, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config.js';
-import { makeBrick } from './brick-spec.js';
+import { isRemoteBrick, makeBrick } from './brick-spec.js';
 import { InvalidArgument } from './errors.js';
 import { layoutFromJSON } from './layout-arcs.js';
 import { Member } from './member.js';
@@ -137,7 +137,7 @@ export async function openConfiguredVolume(config: Pick<Config, 'storage' | 'vol
 async function shareDefinition(path: string, spec: VolumeSpec, options: ConfiguredVolumeOptions): Promise<DefinitionSync | undefined> {
   const file = readVolumeFile(path);
   const bricks = file ? bricksOf(file) : spec.bricks;
-  if (!spec.secret || !bricks.some((b) => /^https?:\/\//i.test(b))) return undefined;
+  if (!spec.secret || !bricks.some(isRemoteBrick)) return undefined;
   const { DefinitionSync } = await import('./definition-sync.js');
   const sync = new DefinitionSync(path, spec.id, spec.secret, options.log);
   await sync.adoptAtStart(bricks);
