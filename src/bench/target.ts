@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { DEFAULT_PIPELINE } from '../config.js';
 import type { Credentials } from './swift-client.js';
+import { withServerFlags } from '../cli/server-flags.js';
 
 export interface Target extends Credentials {
   /** One line for the report: what was measured. */
@@ -48,7 +49,7 @@ export async function startCairn(o: LocalOptions): Promise<Target> {
   const file = join(dir, 'bench.yaml');
   writeFileSync(file, stringify(config));
   const workers = o.workers !== undefined && o.workers > 1 ? ['--workers', String(o.workers)] : [];
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', ...workers], {
+  const child = spawn(process.execPath, [...withServerFlags([]), BIN, 'serve', '--config', file, '--listen', '127.0.0.1:0', ...workers], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const cleanup = (): void => { if (!o.keep) rmSync(dir, { recursive: true, force: true }); };

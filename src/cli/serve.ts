@@ -19,6 +19,7 @@ import type { ObjectStore } from '../storage/store.js';
 import { setTimestampLane } from '../storage/timestamp.js';
 import { openConfiguredVolume, resolveVolumeConfig } from '../storage/volume-runtime.js';
 import { banner } from './banner.js';
+import { withServerFlags } from './server-flags.js';
 import { GatewayHealers, runsHealer } from './serve-heal.js';
 
 export interface ServeOptions {
@@ -151,6 +152,8 @@ function runPrimary(config: Config): void {
   // Each worker has a timestamp lane (timestamp.ts); a replacement takes over the lane of the one it replaces.
   const lanes = new Map<number, number>();
   const fork = (lane: number): void => { lanes.set(cluster.fork({ [LANE_ENV]: String(lane) }).id, lane); };
+  // Workers run with the server's heap flags even when the primary was started without them.
+  cluster.setupPrimary({ execArgv: withServerFlags(process.execArgv) });
   serveClusterMetrics();
   for (let i = 0; i < config.workers; i++) fork(i);
 
