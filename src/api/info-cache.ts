@@ -4,7 +4,7 @@
  * existence, ACLs and policy; middlewares use it for their container settings (tempurl keys,
  * versions location, quotas, CORS).
  */
-import type { AccountInfo, ContainerInfo, ContainerSettings, ObjectStore } from '../storage/store.js';
+import type { AccountInfo, AccountSettings, ContainerInfo, ContainerSettings, ObjectStore } from '../storage/store.js';
 import { AccountNotFound, ContainerNotFound } from '../storage/errors.js';
 import type { SwiftRequest } from './http.js';
 
@@ -38,17 +38,30 @@ export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, ac
   return info;
 }
 
-export async function getAccountInfo(req: SwiftRequest, store: ObjectStore,
-                                     account: string): Promise<AccountInfo | undefined> {
+/** A memoized account lookup; `counts` says whether `info` carries the counts. */
+interface AccountEntry { info: AccountSettings | AccountInfo | undefined; counts: boolean }
+
+/**
+ * The account's info without its counts (store.getAccountSettings: counting reads every set's usage
+ * and walks the account's containers), or with them when `counts` is set (account GET/HEAD, account
+ * quotas). Memoized as getContainerInfo is.
+ */
+export async function getAccountInfo(req: SwiftRequest, store: ObjectStore, account: string): Promise<AccountSettings | undefined>;
+export async function getAccountInfo(req: SwiftRequest, store: ObjectStore, account: string,
+                                     opts: { counts: true }): Promise<AccountInfo | undefined>;
+export async function getAccountInfo(req: SwiftRequest, store: ObjectStore, account: string,
+                                     opts?: { counts: true }): Promise<AccountSettings | undefined> {
   const key = `a\0${account}`;
-  if (req.ctx.infoCache.has(key)) return req.ctx.infoCache.get(key) as AccountInfo | undefined;
-  let info: AccountInfo | undefined;
+  const counts = opts?.counts === true;
+  const cached = req.ctx.infoCache.get(key) as AccountEntry | undefined;
+  if (cached && (cached.counts || !counts || cached.info === undefined)) return cached.info;
+  let info: AccountSettings | undefined;
   try {
-    info = await store.getAccount({ account });
+    info = counts ? await store.getAccount({ account }) : await store.getAccountSettings({ account });
   } catch (err) {
     if (!(err instanceof AccountNotFound)) throw err;
   }
-  req.ctx.infoCache.set(key, info);
+  req.ctx.infoCache.set(key, { info, counts } satisfies AccountEntry);
   return info;
 }
 

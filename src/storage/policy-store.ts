@@ -18,7 +18,7 @@ import { AccountNotFound, Conflict, ContainerNotFound } from './errors.js';
 import { compareNames, isSubdir } from './store.js';
 import { now } from './timestamp.js';
 import type {
-  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CopyObjectOptions, CreateContainerOptions,
+  AccountInfo, AccountRef, AccountSettings, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CopyObjectOptions, CreateContainerOptions,
   CreateContainerResult, ListPage, ListQuery, MetadataUpdate, ObjectInfo, ObjectListEntry, ObjectReader, ObjectRef,
   ObjectStore, PostObjectOptions, PutObjectOptions, StoreHealth, Timestamp, VolumeSpec,
 } from './store.js';
@@ -95,6 +95,10 @@ export class PolicyStore implements ObjectStore {
 
   async getAccount(ref: AccountRef): Promise<AccountInfo> {
     return this.withPolicyStats(await this.main.getAccount(ref));
+  }
+
+  getAccountSettings(ref: AccountRef): Promise<AccountSettings> {
+    return this.main.getAccountSettings(ref);
   }
 
   createAccount(ref: AccountRef, opts: { timestamp: Timestamp; metadata?: MetadataUpdate }): Promise<boolean> {

@@ -66,6 +66,9 @@ export interface AccountInfo {
  * ACLs, policy, the settings middlewares keep in metadata). Cheaper than ContainerInfo, whose
  * counts cost a read per replica set.
  */
+/** An account's record as getAccount shows it, without the counts (ObjectStore.getAccountSettings). */
+export type AccountSettings = Pick<AccountInfo, 'account' | 'createdAt' | 'timestamp' | 'metadata'>;
+
 export interface ContainerSettings {
   account: string;
   container: string;
@@ -225,6 +228,12 @@ export interface ObjectStore {
   // -- accounts ------------------------------------------------------------------------------------
   /** Throws AccountNotFound if the account was never created (or was deleted). */
   getAccount(ref: AccountRef): Promise<AccountInfo>;
+  /**
+   * getAccount without the counts: the same existence check and record, and neither the per-set usage
+   * reads nor the walk over the account's containers that counting them takes. For callers that only
+   * read the account's metadata (ACLs, rate limits, TempURL keys: every object request). Throws AccountNotFound.
+   */
+  getAccountSettings(ref: AccountRef): Promise<AccountSettings>;
   /** Creates the account if needed (idempotent); returns whether it was new. */
   createAccount(ref: AccountRef, opts: { timestamp: Timestamp; metadata?: MetadataUpdate }): Promise<boolean>;
   /** Merges the update into the account's metadata, creating the account if needed. */

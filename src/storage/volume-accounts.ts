@@ -12,7 +12,7 @@ import type { Shared } from './record-flight.js';
 import { AccountNotFound, Conflict, ContainerNotEmpty, ContainerNotFound } from './errors.js';
 import { LISTING_LIMIT } from './store.js';
 import type {
-  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CreateContainerOptions,
+  AccountInfo, AccountRef, AccountSettings, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CreateContainerOptions,
   CreateContainerResult, ListPage, ListQuery, MetadataUpdate, Timestamp,
 } from './store.js';
 import type { Volume } from './volume.js';
@@ -35,6 +35,17 @@ export async function getAccount(v: Volume, ref: AccountRef): Promise<AccountInf
   const rec = await v.catalog.getAccount(ref.account);
   if (!exists(rec)) throw new AccountNotFound(ref.account);
   return accountInfo(v, rec!);
+}
+
+/** The account's record as getAccount shows it, without counting (no usage reads, no container walk). */
+export async function getAccountSettings(v: Volume, ref: AccountRef): Promise<AccountSettings> {
+  const rec = await v.catalog.getAccount(ref.account);
+  if (!exists(rec)) throw new AccountNotFound(ref.account);
+  return accountSettings(rec!);
+}
+
+function accountSettings(rec: Shared<AccountRecord>): AccountSettings {
+  return { account: rec.account, createdAt: rec.putTimestamp, timestamp: lastChange(rec), metadata: liveMetadata(rec.metadata) };
 }
 
 export async function createAccount(v: Volume, ref: AccountRef, opts: { timestamp: Timestamp; metadata?: MetadataUpdate }): Promise<boolean> {
@@ -89,10 +100,7 @@ async function accountInfo(v: Volume, rec: Shared<AccountRecord>): Promise<Accou
     sumUsage(v.sets.map((s) => s.accountUsage(rec.account))),
     countContainers(v, rec.account),
   ]);
-  return {
-    account: rec.account, createdAt: rec.putTimestamp, timestamp: lastChange(rec),
-    containerCount, objectCount: usage.objectCount, bytesUsed: usage.bytesUsed, metadata: liveMetadata(rec.metadata),
-  };
+  return { ...accountSettings(rec), containerCount, objectCount: usage.objectCount, bytesUsed: usage.bytesUsed };
 }
 
 /** Live containers of the account (the brick interface keeps no per-account container counter). */

@@ -28,7 +28,7 @@ import { checkQuorumPolicy } from './quorum.js';
 import { ReplicaSet, type Lookup } from './replica-set.js';
 import { compareNames, LISTING_LIMIT } from './store.js';
 import type {
-  AccountInfo, AccountRef, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CopyObjectOptions, CreateContainerOptions,
+  AccountInfo, AccountRef, AccountSettings, ContainerInfo, ContainerListEntry, ContainerRef, ContainerSettings, CopyObjectOptions, CreateContainerOptions,
   CreateContainerResult, ListPage, ListQuery, MetadataUpdate, ObjectInfo, ObjectListEntry, ObjectReader, ObjectRef,
   ObjectStore, PostObjectOptions, PutObjectOptions, StoreHealth, Timestamp, VolumeSpec,
 } from './store.js';
@@ -134,6 +134,7 @@ export class Volume implements ObjectStore {
   // -- accounts and containers (volume-accounts.ts) --------------------------------------------------
 
   getAccount(ref: AccountRef): Promise<AccountInfo> { return accounts.getAccount(this, ref); }
+  getAccountSettings(ref: AccountRef): Promise<AccountSettings> { return accounts.getAccountSettings(this, ref); }
   createAccount(ref: AccountRef, opts: { timestamp: Timestamp; metadata?: MetadataUpdate }): Promise<boolean> {
     return accounts.createAccount(this, ref, opts);
   }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import * as E from '../../src/storage/errors.js';
 import type {
-  AccountInfo, ContainerInfo, ContainerListEntry, ContainerSettings, ListPage, ListQuery, Metadata, MetadataUpdate,
+  AccountInfo, AccountSettings, ContainerInfo, ContainerListEntry, ContainerSettings, ListPage, ListQuery, Metadata, MetadataUpdate,
   ObjectInfo, ObjectListEntry, ObjectReader, ObjectStore, StoreHealth, SubdirEntry,
 } from '../../src/storage/store.js';
 import { compareNames } from '../../src/storage/store.js';
@@ -95,6 +95,11 @@ export class FakeStore implements ObjectStore {
     const a = this.acct(ref.account);
     this.refreshAccount(a);
     return structuredClone(a.info);
+  }
+
+  async getAccountSettings(ref: { account: string }): Promise<AccountSettings> {
+    const { account, createdAt, timestamp, metadata } = this.acct(ref.account).info;
+    return structuredClone({ account, createdAt, timestamp, metadata });
   }
 
   async createAccount(ref: { account: string }, opts: { timestamp: string; metadata?: MetadataUpdate }): Promise<boolean> {

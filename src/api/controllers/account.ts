@@ -93,7 +93,7 @@ function ownerView(req: SwiftRequest, headers: Record<string, string>, meta: Rec
 async function getOrHead(req: SwiftRequest, account: string, deps: AppDeps): Promise<SwiftResponse> {
   checkAccountName(account, deps.constraints);
   const params = req.method === 'GET' ? accountListingParams(req, deps.constraints) : undefined;
-  const stored = await getAccountInfo(req, deps.store, account);
+  const stored = await getAccountInfo(req, deps.store, account, { counts: true });
   const info = stored ?? fakeAccount(account);
   const headers: Record<string, string> = {
     ...accountHeaders(info, storagePolicies(deps.config)),

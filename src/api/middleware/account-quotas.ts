@@ -39,12 +39,15 @@ export const accountQuotas: MiddlewareFactory<Record<string, never>> = {
       if (newQuota !== undefined) return errorResponse(403);
       if (req.method === 'POST' || !sp.object) return next(req);
 
-      const info = await getAccountInfo(req, deps.store, sp.account);
-      if (!info) return next(req);
-      const quotaText = info.metadata['x-account-meta-quota-bytes'];
+      const settings = await getAccountInfo(req, deps.store, sp.account);
+      if (!settings) return next(req);
+      const quotaText = settings.metadata['x-account-meta-quota-bytes'];
       if (quotaText === undefined || !/^-?\d+$/.test(quotaText.trim())) return next(req);
       const quota = Number(quotaText);
       if (quota < 0) return next(req);
+      // Only an account with a quota pays for its counts.
+      const info = await getAccountInfo(req, deps.store, sp.account, { counts: true });
+      if (!info) return next(req);
       const length = Number(req.headers['content-length'] ?? '0') || 0;
       if (quota >= info.bytesUsed + length) return next(req);
 
