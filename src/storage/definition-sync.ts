@@ -21,6 +21,18 @@
  * - Stale layout: a write placed by an older definition than a server holds, that places objects
  *   otherwise, is refused there (StaleLayout); the volume awaits `adopt` and runs the write once more
  *   under the new definition (volume.ts `placing`).
+ * - Stale reads: reads are not refused, so a read placed by an old definition could miss an object
+ *   written to a set only the new one has. The sync remembers the newest version any answer named
+ *   (no extra request: `observed` already sees every answer). A read whose answer a newer placement
+ *   could change (an object lookup that found nothing, a listing, a count) asks `caughtUp` with the
+ *   version it was placed under: when a newer definition that places objects otherwise was named, it
+ *   awaits the adoption (bounded by READ_CATCH_UP_MS; a failed or slow one leaves the answer as it
+ *   was) and the volume runs the read once more (volume.ts `reading`). The limit: the gateway learns
+ *   of the change only from servers that hold it. If every server a read asked still holds the old
+ *   definition, nothing is named and the miss stands until some answer names the new one. Publishing
+ *   goes to every server of the volume, old sets and new, so a server the old layout reads from
+ *   normally holds the new definition before anything is written under it; a server that was down
+ *   during the publish and answers first is the exception.
  *
  * Two gateways that create the first layout of a volume at the same moment make two definitions of
  * commit 1, revision 1. They settle on the one with the smaller digest, on every server and gateway.
@@ -67,6 +79,24 @@ export interface PublishOutcome {
 const REPUBLISH_MS = 2000;
 /** After a failed adoption, answers naming a newer commit start another one at most this often. */
 const READOPT_MS = 1000;
+/** How long a read waits for the adoption of a newer placement before it answers what it found. */
+export const READ_CATCH_UP_MS = 2000;
+
+/** Whether `v` is newer than `placed` and places objects otherwise (what the brick servers' write guard checks too). */
+function placesOtherwise(v: DefinitionVersion | undefined, placed: DefinitionVersion): boolean {
+  return v !== undefined && compareVersions(v, placed) > 0 && v.placement !== placed.placement;
+}
+
+/** Whether `p` settles within `ms` (it is left running either way). */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((res) => { timer = setTimeout(() => res(false), ms); });
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The brick servers (origins) among brick specs, once each. */
 export function serversOf(bricks: readonly string[]): string[] {
@@ -78,6 +108,15 @@ export class DefinitionSync implements DefinitionLink {
   private reload: (() => Promise<void>) | undefined;
   private adopting: Promise<void> | undefined;
   private lastAdoption = 0;
+  /**
+   * The newest version an answer named that is newer than the applied one, and when (`step`): a read
+   * only waits for an adoption begun after that moment, which fetched at least that version.
+   */
+  private seen: { version: DefinitionVersion; step: number } | undefined;
+  /** When (`step`) the last adoption began. */
+  private adoptionStep = 0;
+  /** Orders `seen` and adoption starts (a counter: two can happen in one millisecond). */
+  private step = 0;
   /** The version last published to every server. */
   private published: DefinitionVersion | undefined;
   /** The servers of the definition last published (a server dropped by the next one still gets it). */
@@ -154,6 +193,7 @@ export class DefinitionSync implements DefinitionLink {
   attach(volume: Volume, reload: () => Promise<void>): void {
     this.volume = volume;
     this.reload = reload;
+    volume.placementCatchUp = (placed) => this.caughtUp(placed);
     volume.staleLayoutHandler = async (err) => {
       this.log?.info({ volume: this.volumeId, held: err.held, sent: err.sent, heldRevision: err.heldRevision, sentRevision: err.sentRevision },
         'write refused under a stale layout: adopting the newer definition');
@@ -177,6 +217,7 @@ export class DefinitionSync implements DefinitionLink {
     if (own === undefined) return;
     const order = held === undefined ? -1 : compareVersions(held, own);
     if (order > 0) {
+      if (!this.seen || compareVersions(held!, this.seen.version) > 0) this.seen = { version: held!, step: ++this.step };
       if (!this.adopting && Date.now() - this.lastAdoption >= READOPT_MS) void this.adopt();
     } else if (order < 0) {
       const last = this.publishing.get(origin) ?? 0;
@@ -188,11 +229,33 @@ export class DefinitionSync implements DefinitionLink {
 
   /** Fetch the newest definition the servers hold; if newer than the applied one, write it (if newer than the file) and apply the file now. */
   adopt(): Promise<void> {
+    if (!this.adopting) this.adoptionStep = ++this.step;
     this.adopting ??= this.adoptNow().finally(() => {
       this.adopting = undefined;
       this.lastAdoption = Date.now();
     });
     return this.adopting;
+  }
+
+  /**
+   * A read placed under `placed` came to an answer that a newer placement could change: true when the
+   * volume now applies a definition that places objects otherwise, so the read is worth running once
+   * more. Waits (at most READ_CATCH_UP_MS) for the adoption of such a definition when an answer named
+   * one; resolves false at once when none did, which is the normal path.
+   */
+  async caughtUp(placed: DefinitionVersion): Promise<boolean> {
+    const deadline = Date.now() + READ_CATCH_UP_MS;
+    for (;;) {
+      if (placesOtherwise(this.version(), placed)) return true; // applied meanwhile (by this read's own answers, say)
+      const seen = this.seen;
+      if (!seen || !placesOtherwise(seen.version, placed)) return false;
+      // An adoption begun after the answer fetched what it named; if that did not bring it, another
+      // one waits for the throttle, as for answers, rather than one per read.
+      const fetched = seen.step < this.adoptionStep;
+      if (!this.adopting && fetched && Date.now() - this.lastAdoption < READOPT_MS) return false;
+      const left = deadline - Date.now();
+      if (left <= 0 || !await settlesWithin(this.adopt(), left)) return false;
+    }
   }
 
   private async adoptNow(): Promise<void> {

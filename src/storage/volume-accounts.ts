@@ -159,8 +159,10 @@ export async function updateContainerMetadata(v: Volume, ref: ContainerRef, upda
 export async function deleteContainer(v: Volume, ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void> {
   const rec = await liveContainer(v, ref);
   if (opts.timestamp <= rec.putTimestamp) throw new Conflict(rec.putTimestamp, opts.timestamp);
-  const busy = await Promise.all(v.sets.map((s) => s.hasObjects(ref.account, ref.container)));
-  if (busy.some(Boolean)) throw new ContainerNotEmpty(ref.account, ref.container);
+  // "Empty" is a miss a stale placement could cause (new sets left out): checked again under a newer one.
+  const busy = await v.reading(async () => (await Promise.all(v.sets.map((s) => s.hasObjects(ref.account, ref.container)))).some(Boolean),
+    (found) => found);
+  if (busy) throw new ContainerNotEmpty(ref.account, ref.container);
   // Swift clears a deleted container's metadata (DatabaseBroker.delete_db), so a container created
   // again under the same name starts without the old ACLs and settings.
   const cleared = Object.fromEntries(Object.keys(rec.metadata).map((k): [string, [string, Timestamp]] => [k, ['', opts.timestamp]]));

@@ -6,6 +6,10 @@
  *
  * Listings are k-way merges of one sorted cursor per replica set (each merging its replicas), so a
  * page costs O(sets × limit) whatever the container's size; counts are sums of per-brick counters.
+ *
+ * With several gateways, a definition change made through another one reaches this volume through
+ * the brick servers: writes placed by a stale layout are refused and run again (`placing`), reads
+ * whose answer could be incomplete run again once it is adopted (`reading`).
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
@@ -111,6 +115,12 @@ export class Volume implements ObjectStore {
    */
   staleLayoutHandler: ((err: StaleLayout) => Promise<void>) | undefined;
   /**
+   * Set by the same gateway: reads are not refused under a stale layout, so a read whose answer a newer
+   * placement could change asks this, with the version it was placed under, whether to run once more
+   * (it waits, bounded, for a newer definition a brick server named: definition-sync.ts `caughtUp`).
+   */
+  placementCatchUp: ((placed: DefinitionVersion) => Promise<boolean>) | undefined;
+  /**
    * The version of the volume definition applied (volume-runtime.ts sets it in the same step as the
    * sets and layouts); what requests to brick servers say they act under. Undefined: not from a file.
    */
@@ -133,7 +143,8 @@ export class Volume implements ObjectStore {
 
   // -- accounts and containers (volume-accounts.ts) --------------------------------------------------
 
-  getAccount(ref: AccountRef): Promise<AccountInfo> { return accounts.getAccount(this, ref); }
+  // Counts are sums over the replica sets: a stale placement leaves new sets out (`reading`).
+  getAccount(ref: AccountRef): Promise<AccountInfo> { return this.reading(() => accounts.getAccount(this, ref)); }
   getAccountSettings(ref: AccountRef): Promise<AccountSettings> { return accounts.getAccountSettings(this, ref); }
   createAccount(ref: AccountRef, opts: { timestamp: Timestamp; metadata?: MetadataUpdate }): Promise<boolean> {
     return accounts.createAccount(this, ref, opts);
@@ -143,19 +154,23 @@ export class Volume implements ObjectStore {
   }
   deleteAccount(ref: AccountRef, opts: { timestamp: Timestamp }): Promise<void> { return accounts.deleteAccount(this, ref, opts); }
   listContainers(ref: AccountRef, query: ListQuery): Promise<ListPage<ContainerListEntry>> {
-    return accounts.listContainers(this, ref, query);
+    return this.reading(() => accounts.listContainers(this, ref, query));
   }
   createContainer(ref: ContainerRef, opts: CreateContainerOptions): Promise<CreateContainerResult> {
     return accounts.createContainer(this, ref, opts);
   }
   deleteContainer(ref: ContainerRef, opts: { timestamp: Timestamp }): Promise<void> { return accounts.deleteContainer(this, ref, opts); }
-  getContainer(ref: ContainerRef): Promise<ContainerInfo> { return accounts.getContainer(this, ref); }
+  getContainer(ref: ContainerRef): Promise<ContainerInfo> { return this.reading(() => accounts.getContainer(this, ref)); }
   getContainerSettings(ref: ContainerRef): Promise<ContainerSettings> { return accounts.getContainerSettings(this, ref); }
   updateContainerMetadata(ref: ContainerRef, update: MetadataUpdate, opts: { timestamp: Timestamp }): Promise<ContainerInfo> {
     return accounts.updateContainerMetadata(this, ref, update, opts);
   }
 
-  async listObjects(ref: ContainerRef, query: ListQuery): Promise<ListPage<ObjectListEntry>> {
+  listObjects(ref: ContainerRef, query: ListQuery): Promise<ListPage<ObjectListEntry>> {
+    return this.reading(() => this.listOnce(ref, query));
+  }
+
+  private async listOnce(ref: ContainerRef, query: ListQuery): Promise<ListPage<ObjectListEntry>> {
     const container = await this.requireContainer(ref);
     const limit = Math.min(Math.max(0, Math.floor(query.limit)), LISTING_LIMIT);
     if (limit === 0) return { entries: [] };
@@ -246,6 +261,7 @@ export class Volume implements ObjectStore {
   private async deleteOnce(ref: ObjectRef, opts: { timestamp: Timestamp }): Promise<{ existed: boolean }> {
     const set = this.setOf(ref);
     // The tombstone goes to the hashed set; the newest version may still be in another (rebalance pending).
+    // A miss here under a stale placement needs no `reading`: the tombstone write is then refused (StaleLayout).
     const { newest } = (await this.placement.find(this, ref)).lookup;
     if (newest && newest.timestamp >= opts.timestamp) throw new Conflict(newest.timestamp, opts.timestamp);
     const tombstone: ObjectRecord = {
@@ -324,6 +340,30 @@ export class Volume implements ObjectStore {
   // -- helpers -------------------------------------------------------------------------------------
 
   /**
+   * Run a read placed by the layout, once more under a newer definition when its answer could be
+   * incomplete and a brick server named one that places objects otherwise (definition-sync.ts
+   * `caughtUp`; reads are not refused like writes). `found` says which answers are complete: an object
+   * that is there is (a stale gateway may serve an older version of an object overwritten on a new set
+   * until it adopts, as Swift is eventually consistent for overwrites); a miss (ObjectNotFound) never
+   * is, nor, by default, a listing or count. Without a newer definition named, the answer stands at
+   * once: no extra request, at most one extra run.
+   */
+  async reading<T>(read: () => Promise<T>, found: (answer: T) => boolean = () => false): Promise<T> {
+    const catchUp = this.placementCatchUp;
+    const placed = this.definitionVersion;
+    if (!catchUp || !placed) return read(); // a volume that shares no definition: nobody else changes it
+    let answer: T;
+    try {
+      answer = await read();
+    } catch (err) {
+      if (err instanceof ObjectNotFound && await catchUp(placed)) return read();
+      throw err;
+    }
+    if (found(answer) || !await catchUp(placed)) return answer;
+    return read();
+  }
+
+  /**
    * Run a write that places by layout; when a brick server refuses it as placed by a stale layout
    * (nothing was written), adopt the newer definition and run it once more. Without a handler (a volume
    * that does not share its definition) the refusal is the answer (503).
@@ -363,8 +403,16 @@ export class Volume implements ObjectStore {
     }
   }
 
-  /** Where the live (not deleted, not expired) object is and what its replicas hold, or ObjectNotFound. */
-  private async liveLookup(ref: ObjectRef, forUpdate = false): Promise<{ set: ReplicaSet; lookup: Lookup }> {
+  /**
+   * Where the live (not deleted, not expired) object is and what its replicas hold, or ObjectNotFound.
+   * Every object read goes through here (GET, HEAD, a COPY's source, POST): a miss is looked up once
+   * more under a newer placement (`reading`).
+   */
+  private liveLookup(ref: ObjectRef, forUpdate = false): Promise<{ set: ReplicaSet; lookup: Lookup }> {
+    return this.reading(() => this.liveLookupOnce(ref, forUpdate), () => true);
+  }
+
+  private async liveLookupOnce(ref: ObjectRef, forUpdate: boolean): Promise<{ set: ReplicaSet; lookup: Lookup }> {
     const found = forUpdate ? await this.placement.findForUpdate(this, ref) : await this.placement.find(this, ref);
     const v = found.lookup.newest;
     if (!isLive(v)) throw new ObjectNotFound(ref.account, ref.container, ref.object, v?.deleted ? v.timestamp : undefined);

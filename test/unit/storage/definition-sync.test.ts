@@ -4,7 +4,8 @@
  * naming a newer commit, or a newer revision of the same commit (replace-brick), makes the gateway
  * fetch it into its volume file and reload; a newer local file is never overwritten by an older
  * definition from the servers; two definitions of the same revision settle on one; the CLI's
- * publishFile reaches the servers of the bricks a definition dropped.
+ * publishFile reaches the servers of the bricks a definition dropped; a read is run again only for a
+ * newer definition that places objects otherwise (caughtUp).
  */
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -160,6 +161,30 @@ describe('DefinitionSync', () => {
       // The loser that learns it lost from a publish answer says so (it places objects otherwise).
       if (serverFirst && winner === theirs) expect(warnings.some((w) => /same revision, placing objects differently/.test(w))).toBe(true);
     }
+  });
+
+  it('a read waits for a newer placement an answer named, not for a newer revision that places alike', async () => {
+    const server = await serve();
+    const bricks = [`${server.url}/b`];
+    const file = path.join(scratch, `volume-${++n}.json`);
+    const placed = definition(2, bricks);
+    writeVolumeFile(file, placed);
+    const volume = fakeVolume(placed);
+    const sync = new DefinitionSync(file, VOLUME, SECRET);
+    sync.attach(volume, async () => { volume.definitionVersion = versionOf(readVolumeFile(file)!); });
+    // Nothing named: the answer stands at once.
+    expect(await sync.caughtUp(versionOf(placed))).toBe(false);
+    // A rebalance's progress (a newer revision, the same sets and layout): no reason to read again.
+    const progress = definition(2, bricks, 1);
+    await publishDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }, progress);
+    sync.observed(server.url, versionOf(progress));
+    expect(await sync.caughtUp(versionOf(placed))).toBe(false);
+    // A new layout commit: the read waits for its adoption, then runs again.
+    const moved = definition(3, bricks);
+    await publishDefinition({ origin: server.url, secret: SECRET, volumeId: VOLUME }, moved);
+    sync.observed(server.url, versionOf(moved));
+    expect(await sync.caughtUp(versionOf(placed))).toBe(true);
+    expect(volume.definitionVersion).toEqual(versionOf(moved));
   });
 
   it('publishFile tells the servers of the bricks the definition dropped too, and waits for their answers', async () => {
