@@ -27,11 +27,14 @@
  *   when it is reused; a frame is therefore on disk in the WAL or in the database, whichever we fsync.
  * - The WAL file is never unlinked while this connection is open (SQLite deletes it only when the
  *   last connection closes), so the descriptor GroupSync keeps names the live WAL.
+ * With fsync on, checkpoints run on a worker thread (wal-checkpointer.ts says why and how): the
+ * connection's own automatic checkpoint is only a backstop then.
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Conflict } from '../errors.js';
 import { GroupSync } from './group-sync.js';
+import { BACKSTOP_PAGES, CHECKPOINT_EVERY, walCheckpointer } from './wal-checkpointer.js';
 import type { ObjectRef, Timestamp } from '../store.js';
 import type {
   AccountRecord,
@@ -229,11 +232,23 @@ export class BrickIndex {
   private readonly rawCache = new Map<string, Database.Statement>();
   /** The WAL's group commit; undefined when fsync is off. */
   readonly wal: GroupSync | undefined;
+  /** Whether checkpoints go to the worker thread (fsync on), and commits since the last one asked for. */
+  private readonly sideCheckpoints: boolean;
+  private commits = 0;
 
   /** Open (creating if needed) the index at `file`. Throws on a newer schema than this code knows. */
   constructor(file: string, opts: IndexOptions) {
     this.db = openWithRetry(file, opts);
     this.wal = opts.fsync ? new GroupSync(`${file}-wal`) : undefined;
+    this.sideCheckpoints = opts.fsync && process.env.CAIRN_WAL_CHECKPOINTER !== '0';
+    if (this.sideCheckpoints) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  }
+
+  /** After a write commit: every CHECKPOINT_EVERY of them, a checkpoint on the worker thread. */
+  private committed(): void {
+    if (!this.sideCheckpoints || ++this.commits < CHECKPOINT_EVERY) return;
+    this.commits = 0;
+    void walCheckpointer().request(this.db.name);
   }
 
   /**
@@ -247,11 +262,12 @@ export class BrickIndex {
     this.db.close();
   }
 
-  /** The connection's journal mode and synchronous level (for tests and `cairn volume status`). */
-  settings(): { journalMode: string; synchronous: number } {
+  /** The connection's journal mode, synchronous level and automatic checkpoint (pages) (for tests and `cairn volume status`). */
+  settings(): { journalMode: string; synchronous: number; walAutocheckpoint: number } {
     return {
       journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
       synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+      walAutocheckpoint: this.db.pragma('wal_autocheckpoint', { simple: true }) as number,
     };
   }
 
@@ -303,7 +319,9 @@ export class BrickIndex {
       }
       return stored;
     });
-    return tx.immediate(); // take the write lock up front: no lock upgrade, no SQLITE_BUSY deadlock
+    const prev = tx.immediate(); // take the write lock up front: no lock upgrade, no SQLITE_BUSY deadlock
+    this.committed();
+    return prev;
   }
 
   /** The record naming `dataFile`, if any (an indexed lookup). */
@@ -366,12 +384,14 @@ export class BrickIndex {
   }
 
   mergeAccount(record: AccountRecord): AccountRecord {
-    return this.db.transaction((): AccountRecord => {
+    const merged = this.db.transaction((): AccountRecord => {
       const merged = mergeAccountRecords(this.getAccount(record.account), record);
       this.stmt('INSERT OR REPLACE INTO accounts (account, put_timestamp, delete_timestamp, metadata) VALUES (?, ?, ?, ?)')
         .run(merged.account, merged.putTimestamp, merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata));
       return merged;
     }).immediate();
+    this.committed();
+    return merged;
   }
 
   getContainer(account: string, container: string): ContainerRecord | undefined {
@@ -381,13 +401,15 @@ export class BrickIndex {
   }
 
   mergeContainer(record: ContainerRecord): ContainerRecord {
-    return this.db.transaction((): ContainerRecord => {
+    const merged = this.db.transaction((): ContainerRecord => {
       const merged = mergeContainerRecords(this.getContainer(record.account, record.container), record);
       this.stmt(`INSERT OR REPLACE INTO containers (account, container, put_timestamp, delete_timestamp, metadata, storage_policy)
         VALUES (?, ?, ?, ?, ?, ?)`).run(merged.account, merged.container, merged.putTimestamp,
         merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata), merged.storagePolicy);
       return merged;
     }).immediate();
+    this.committed();
+    return merged;
   }
 
   listContainers(account: string, query: BrickListQuery): Array<ContainerRecord & UsageCounters> {
@@ -406,6 +428,7 @@ export class BrickIndex {
   markDirty(ref: ObjectRef, timestamp: Timestamp): void {
     this.stmt(`INSERT OR IGNORE INTO marks (account, container, name, timestamp, kind, blamed) VALUES (?, ?, ?, ?, 'dirty', '[]')`)
       .run(ref.account, ref.container, ref.object, timestamp);
+    this.committed();
   }
 
   settle(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): void {
@@ -421,6 +444,7 @@ export class BrickIndex {
       this.stmt(`INSERT OR REPLACE INTO marks (account, container, name, timestamp, kind, blamed) VALUES (?, ?, ?, ?, 'pending', ?)`)
         .run(...key, JSON.stringify([...all].sort()));
     }).immediate();
+    this.committed();
   }
 
   /** Oldest transactions first. */
@@ -438,16 +462,19 @@ export class BrickIndex {
   clearMark(ref: ObjectRef, through?: Timestamp): void {
     if (through === undefined) {
       this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ?').run(ref.account, ref.container, ref.object);
+      this.committed();
       return;
     }
     this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp <= ?')
       .run(ref.account, ref.container, ref.object, through);
+    this.committed();
   }
 
   /** Remove the record of `ref` if it is a tombstone of exactly `timestamp` (it counts nothing: no counters move). */
   reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): boolean {
     const res = this.stmt('DELETE FROM objects WHERE account = ? AND container = ? AND name = ? AND deleted = 1 AND timestamp = ?')
       .run(ref.account, ref.container, ref.object, timestamp);
+    this.committed();
     return res.changes > 0;
   }
 

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Brick } from '../../../../src/storage/brick/brick.js';
 import { BrickIdentityMismatch, LocalBrick } from '../../../../src/storage/brick/local.js';
 import { dataFileName } from '../../../../src/storage/brick/records.js';
+import { BACKSTOP_PAGES } from '../../../../src/storage/brick/wal-checkpointer.js';
 import { BrickUnavailable, Conflict } from '../../../../src/storage/errors.js';
 import { brickContract } from './contract.js';
 import { ensureBuilt, repo, runAndKill } from './crash-helpers.js';
@@ -58,14 +59,15 @@ describe('LocalBrick on disk', () => {
     expect(await fsp.readdir(path.join(dir, 'tmp'))).toEqual([]);
     expect(existsSync(path.join(dir, 'index.db'))).toBe(true);
     // NORMAL: commits never fsync on the event loop; durable commits wait for the WAL's group fsync.
-    expect(brick.index().settings()).toEqual({ journalMode: 'wal', synchronous: 1 });
+    // Checkpoints run on a worker thread; the connection's own is only a backstop (wal-checkpointer.ts).
+    expect(brick.index().settings()).toEqual({ journalMode: 'wal', synchronous: 1, walAutocheckpoint: BACKSTOP_PAGES });
     expect(brick.index().wal).toBeDefined();
   });
 
   it('keeps no WAL fsync when fsync is off', async () => {
     const b = new LocalBrick(path.join(scratch, `nofsync-${++n}`), { volumeId: VOLUME, fsync: false });
     await b.open();
-    expect(b.index().settings()).toEqual({ journalMode: 'wal', synchronous: 1 });
+    expect(b.index().settings()).toEqual({ journalMode: 'wal', synchronous: 1, walAutocheckpoint: 1000 });
     expect(b.index().wal).toBeUndefined();
     await b.close();
   });
