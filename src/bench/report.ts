@@ -15,11 +15,14 @@ export function formatTable(r: BenchResults): string {
   const out: string[] = [`target: ${r.target}`, `filesystem: ${r.dir}`];
   if (r.large) {
     const l = r.large;
-    const w = [22, 10, 14, 7];
-    out.push('', `large object, ${l.mib} MiB, streamed   (raw = Node file stream on the same filesystem; write includes fsync)`);
-    out.push(row(['', 'MB/s', 'raw fs MB/s', 'ratio'], w));
-    out.push(row(['PUT', l.putMBps.toFixed(1), l.rawWriteMBps.toFixed(1), (l.putMBps / l.rawWriteMBps).toFixed(2)], w));
-    out.push(row(['GET', l.getMBps.toFixed(1), l.rawReadMBps.toFixed(1), (l.getMBps / l.rawReadMBps).toFixed(2)], w));
+    const w = [22, 10, 14, 7, 16, 7];
+    out.push('', `large object, ${l.mib} MiB, streamed   (raw = Node file stream on the same filesystem, write includes fsync; `
+      + 'plain HTTP = a bare Node server on loopback: file stream out, file + MD5 + fsync in)');
+    out.push(row(['', 'MB/s', 'raw fs MB/s', 'ratio', 'plain HTTP MB/s', 'ratio'], w));
+    const line = (op: string, rate: number, raw: number, plain: number): string =>
+      row([op, rate.toFixed(1), raw.toFixed(1), (rate / raw).toFixed(2), plain.toFixed(1), (rate / plain).toFixed(2)], w);
+    out.push(line('PUT', l.putMBps, l.rawWriteMBps, l.plainPutMBps));
+    out.push(line('GET', l.getMBps, l.rawReadMBps, l.plainGetMBps));
     if (l.rss) out.push(`  peak RSS ${mib(l.rss)}`);
   }
   if (r.small) {
@@ -56,6 +59,8 @@ export function toJson(r: BenchResults): string {
       put_mbps: round(r.large.putMBps), get_mbps: round(r.large.getMBps),
       raw_write_mbps: round(r.large.rawWriteMBps), raw_read_mbps: round(r.large.rawReadMBps),
       put_ratio: round(r.large.putMBps / r.large.rawWriteMBps, 3), get_ratio: round(r.large.getMBps / r.large.rawReadMBps, 3),
+      plain_put_mbps: round(r.large.plainPutMBps), plain_get_mbps: round(r.large.plainGetMBps),
+      put_plain_ratio: round(r.large.putMBps / r.large.plainPutMBps, 3), get_plain_ratio: round(r.large.getMBps / r.large.plainGetMBps, 3),
       peak_rss_mib: peak(r.large.rss),
     },
     small: r.small && {

@@ -9,6 +9,9 @@ export interface LargeResult {
   getMBps: number;
   rawWriteMBps: number;
   rawReadMBps: number;
+  /** A bare Node HTTP server on loopback, same filesystem and client (bench/plain-http.ts). */
+  plainPutMBps: number;
+  plainGetMBps: number;
   rss?: Peak;
 }
 

@@ -1,8 +1,8 @@
 /**
  * `cairn bench`: start Cairn on a temporary volume (or take `--url` for any Swift endpoint, such as
  * upstream Swift, so the same run measures both) and report large-object streaming rates beside Node's
- * raw file-stream rates, small-object ops/s with latency percentiles, a 10,000-entry listing page from
- * a big container, and the server's peak RSS per phase.
+ * raw file-stream rates and a bare Node HTTP server's, small-object ops/s with latency percentiles, a
+ * 10,000-entry listing page from a big container, and the server's peak RSS per phase.
  */
 import { benchLarge } from '../bench/large.js';
 import { benchListing, cleanListing } from '../bench/listing.js';
