@@ -138,7 +138,7 @@ export function formatTable(r: WorkersResult, o: Pick<BenchOptions, 'smallKb' | 
     `  ${cells.map((c, i) => (i === 0 ? String(c).padEnd(w[i]!) : String(c).padStart(w[i]!))).join('  ')}`.trimEnd();
   const out = [
     `cairn serve with 1 vs 2 worker processes: ${r.shape}, fsync ${r.fsync ? 'on' : 'off'}, ${r.cores} CPU cores (the client shares them), load average ${r.loadAverage.toFixed(2)} at start`,
-    `small objects, ${o.smallKb} KiB, ${o.smallCount} per op, concurrency ${o.concurrency} (undici Pool, keep-alive); best of ${ROUNDS} alternating rounds`,
+    `small objects, ${o.smallKb} KiB, ${o.smallCount} per op, concurrency ${o.concurrency} (keep-alive connections, lean client); best of ${ROUNDS} alternating rounds`,
     row(['', '1 worker ops/s', '2 workers ops/s', 'speedup', 'p99 ms (1)', 'p99 ms (2)']),
   ];
   for (const [op, a] of one) {
