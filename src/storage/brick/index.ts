@@ -218,6 +218,9 @@ function openOnce(file: string, opts: IndexOptions): Database.Database {
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`); // a write: the WAL file exists from here on
     if (opts.fsync && !existsSync(`${file}-wal`)) throw new Error(`index ${file} has no write-ahead log file`);
+    // Open: from here on a lock another process holds is not waited for on this (the event loop's)
+    // thread; the call fails SQLITE_BUSY at once and LocalBrick tries it again later (index-busy.ts).
+    db.pragma('busy_timeout = 0');
     return db;
   } catch (err) {
     db.close();

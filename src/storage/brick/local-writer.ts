@@ -31,6 +31,8 @@ export interface WriterHost {
   readonly fsync: boolean;
   /** The open index; throws BrickUnavailable when the brick is closed. */
   index(): BrickIndex;
+  /** Run an index call; a lock held by another process is waited for off the event loop (index-busy.ts). */
+  withIndex<T>(fn: (index: BrickIndex) => T): Promise<T>;
   /** Run `fn` alone among this brick's sections for the same object. */
   exclusive<T>(ref: ObjectRef, fn: () => Promise<T>): Promise<T>;
   /** tmp/ names being written by this process (the sweep and the auditor leave them alone). */
@@ -157,7 +159,7 @@ export class LocalWriter implements BrickWriter {
     const { host } = this;
     await host.exclusive(this.ref, async () => {
       // Refuse early when a newer version is stored: no fsync, no rename, the tmp file is left to abort().
-      const stored = host.index().getObject(this.ref);
+      const stored = await host.withIndex((index) => index.getObject(this.ref));
       if (stored && stored.timestamp >= record.timestamp) throw new Conflict(stored.timestamp, record.timestamp);
       const abs = inside(host.root, this.dataFile);
       host.placing.add(this.dataFile);
@@ -166,7 +168,7 @@ export class LocalWriter implements BrickWriter {
         // version (same timestamp) with other bytes (place.ts). Then it keeps the name and we lose.
         if (await this.placeData(abs) === 'taken') throw new Conflict(record.timestamp, record.timestamp);
         try {
-          const prev = host.index().putObject(record);
+          const prev = await host.withIndex((index) => index.putObject(record));
           // Acknowledged only once the row is on disk (a group commit shared with concurrent writes);
           // the superseded file goes after that, so a crash never leaves the old row naming nothing.
           await host.durable();

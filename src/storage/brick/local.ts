@@ -33,6 +33,7 @@ import type {
   UsageCounters,
 } from './brick.js';
 import { BrickIndex } from './index.js';
+import { retryBusy } from './index-busy.js';
 import { establishIdentity, type BrickIdentity } from './local-identity.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
@@ -193,13 +194,15 @@ export class LocalBrick implements Brick, WriterHost {
   rememberDataDir(dataFile: string): void { this.dirs.add(dataFile); }
   forgetDataDir(dataFile: string): void { this.dirs.forget(dataFile); }
 
-  /** Run an index call, turning driver and fs errors into StoreErrors. */
-  private run<T>(fn: (index: BrickIndex) => T): Promise<T> {
-    try {
-      return Promise.resolve(fn(this.index()));
-    } catch (err) {
-      return Promise.reject(err instanceof StoreError ? err : fromErrno(err, this.id));
-    }
+  /**
+   * Run an index call, turning driver and fs errors into StoreErrors. A call that finds the index
+   * locked by another process is tried again after a timer, never waited for on the event loop
+   * (index-busy.ts). The first try runs synchronously, as a plain call would.
+   */
+  withIndex<T>(fn: (index: BrickIndex) => T): Promise<T> {
+    return retryBusy(() => fn(this.index())).catch((err: unknown) => {
+      throw err instanceof StoreError ? err : fromErrno(err, this.id);
+    });
   }
 
   // -- objects ------------------------------------------------------------------------------------
@@ -211,7 +214,7 @@ export class LocalBrick implements Brick, WriterHost {
   async putRecord(record: ObjectRecord): Promise<void> {
     checkObjectRecord(record);
     await this.exclusive(refOf(record), async () => {
-      const prev = await this.run((index) => index.putObject(record, record.deleted ? undefined : () => {
+      const prev = await this.withIndex((index) => index.putObject(record, record.deleted ? undefined : () => {
         // Inside the transaction: the row never names a file this brick lacks.
         const st = statSync(inside(this.root, record.dataFile!), { throwIfNoEntry: false });
         if (!st || st.size !== record.size) {
@@ -234,7 +237,7 @@ export class LocalBrick implements Brick, WriterHost {
     }
   }
 
-  getRecord(ref: ObjectRef): Promise<ObjectRecord | undefined> { return this.run((i) => i.getObject(ref)); }
+  getRecord(ref: ObjectRef): Promise<ObjectRecord | undefined> { return this.withIndex((i) => i.getObject(ref)); }
 
   async openData(record: ObjectRecord): Promise<DataHandle> {
     if (record.deleted || record.dataFile === undefined) {
@@ -277,7 +280,7 @@ export class LocalBrick implements Brick, WriterHost {
     const st = await fsp.stat(src).catch(() => undefined);
     if (!st || st.size !== source.size) return undefined; // not held here: the caller copies from elsewhere
     return this.exclusive(dst, async () => {
-      const holder = this.index().recordNaming(name);
+      const holder = await this.withIndex((i) => i.recordNaming(name));
       if (holder) throw new Conflict(holder.timestamp, timestamp);
       const abs = inside(this.root, name);
       const tmp = tmpName('link');
@@ -312,66 +315,66 @@ export class LocalBrick implements Brick, WriterHost {
   }
 
   listObjects(account: string, container: string, query: BrickListQuery): Promise<ObjectRecord[]> {
-    return this.run((i) => i.listObjects(account, container, query));
+    return this.withIndex((i) => i.listObjects(account, container, query));
   }
 
   scanObjects(after: ObjectRef | undefined, limit: number): Promise<ObjectRecord[]> {
-    return this.run((i) => i.scanObjects(after, limit));
+    return this.withIndex((i) => i.scanObjects(after, limit));
   }
 
   async reclaimTombstone(ref: ObjectRef, timestamp: Timestamp): Promise<boolean> {
     checkTimestamp(timestamp);
-    return this.exclusive(ref, () => this.run((i) => i.reclaimTombstone(ref, timestamp)));
+    return this.exclusive(ref, () => this.withIndex((i) => i.reclaimTombstone(ref, timestamp)));
   }
 
-  listExpired(before: number, limit: number): Promise<ObjectRecord[]> { return this.run((i) => i.listExpired(before, limit)); }
+  listExpired(before: number, limit: number): Promise<ObjectRecord[]> { return this.withIndex((i) => i.listExpired(before, limit)); }
 
   containerUsage(account: string, container: string): Promise<UsageCounters> {
-    return this.run((i) => i.containerUsage(account, container));
+    return this.withIndex((i) => i.containerUsage(account, container));
   }
 
-  accountUsage(account: string): Promise<UsageCounters> { return this.run((i) => i.accountUsage(account)); }
+  accountUsage(account: string): Promise<UsageCounters> { return this.withIndex((i) => i.accountUsage(account)); }
 
   // -- accounts and containers ----------------------------------------------------------------------
 
   async mergeAccount(record: AccountRecord): Promise<AccountRecord> {
     checkTimestamp(record.putTimestamp);
-    const merged = await this.run((i) => i.mergeAccount(record));
+    const merged = await this.withIndex((i) => i.mergeAccount(record));
     await this.durable();
     return merged;
   }
 
-  getAccount(account: string): Promise<AccountRecord | undefined> { return this.run((i) => i.getAccount(account)); }
+  getAccount(account: string): Promise<AccountRecord | undefined> { return this.withIndex((i) => i.getAccount(account)); }
 
   async mergeContainer(record: ContainerRecord): Promise<ContainerRecord> {
     checkTimestamp(record.putTimestamp);
-    const merged = await this.run((i) => i.mergeContainer(record));
+    const merged = await this.withIndex((i) => i.mergeContainer(record));
     await this.durable();
     return merged;
   }
 
   getContainer(account: string, container: string): Promise<ContainerRecord | undefined> {
-    return this.run((i) => i.getContainer(account, container));
+    return this.withIndex((i) => i.getContainer(account, container));
   }
 
   listContainers(account: string, query: BrickListQuery): Promise<Array<ContainerRecord & UsageCounters>> {
-    return this.run((i) => i.listContainers(account, query));
+    return this.withIndex((i) => i.listContainers(account, query));
   }
 
   scanAccounts(after: string | undefined, limit: number): Promise<AccountRecord[]> {
-    return this.run((i) => i.scanAccounts(after, limit));
+    return this.withIndex((i) => i.scanAccounts(after, limit));
   }
 
   // -- heal marks (no fsync of their own: the record commit of the same write syncs them, see index.ts) --
 
-  markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> { return this.run((i) => i.markDirty(ref, timestamp)); }
+  markDirty(ref: ObjectRef, timestamp: Timestamp): Promise<void> { return this.withIndex((i) => i.markDirty(ref, timestamp)); }
 
   settle(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): Promise<void> {
-    return this.run((i) => i.settle(ref, timestamp, blamed));
+    return this.withIndex((i) => i.settle(ref, timestamp, blamed));
   }
 
-  listMarks(limit: number): Promise<HealMark[]> { return this.run((i) => i.listMarks(limit)); }
-  clearMark(ref: ObjectRef, through?: Timestamp): Promise<void> { return this.run((i) => i.clearMark(ref, through)); }
+  listMarks(limit: number): Promise<HealMark[]> { return this.withIndex((i) => i.listMarks(limit)); }
+  clearMark(ref: ObjectRef, through?: Timestamp): Promise<void> { return this.withIndex((i) => i.clearMark(ref, through)); }
 
   // -- maintenance ------------------------------------------------------------------------------------
 
