@@ -2,7 +2,6 @@
 import { existsSync, promises as fsp, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BrickIndex } from '../../../../src/storage/brick/index.js';
 import { BACKSTOP_PAGES, CHECKPOINT_EVERY, walCheckpointer } from '../../../../src/storage/brick/wal-checkpointer.js';
@@ -10,18 +9,6 @@ import { record, ref, ts } from './helpers.js';
 
 const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'cairn-wal-checkpointer-'));
 afterAll(async () => { await fsp.rm(scratch, { recursive: true, force: true }); });
-
-/** Frames the WAL holds that are not yet in the database (a PASSIVE checkpoint on a side connection says so). */
-function framesBehind(file: string): { log: number; checkpointed: number } {
-  const db = new Database(file, { fileMustExist: true });
-  try {
-    // Looking costs a checkpoint of its own; callers compare before/after their own writes.
-    const [row] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
-    return row!;
-  } finally {
-    db.close();
-  }
-}
 
 const settle = async (until: () => boolean): Promise<void> => {
   for (let i = 0; i < 200 && !until(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -33,6 +20,7 @@ describe('WAL checkpoints on a worker thread', () => {
     const index = new BrickIndex(file, { fsync: true });
     try {
       expect(index.settings().walAutocheckpoint).toBe(BACKSTOP_PAGES);
+      const sizeBefore = statSync(file).size;
       const cp = walCheckpointer();
       const before = cp.runs;
       const failed = cp.failures;
@@ -44,9 +32,9 @@ describe('WAL checkpoints on a worker thread', () => {
       }
       expect(cp.runs - before).toBe(3);
       expect(cp.failures).toBe(failed);
-      // Everything committed so far is in the database, and the index still reads it.
-      const { log, checkpointed } = framesBehind(file);
-      expect(checkpointed).toBe(log);
+      // The rows reached the database file itself: SQLite's own checkpoint (the backstop, far above
+      // what these commits wrote) never ran, so only the worker's copied them there.
+      expect(statSync(file).size).toBeGreaterThan(sizeBefore + 64 * 1024);
       expect(index.getObject(ref('o7'))?.timestamp).toBe(ts(8));
     } finally {
       index.close();
