@@ -1,4 +1,5 @@
 /** Small helpers shared by the ObjectStore tests. */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,9 +39,12 @@ export async function getText(store: ObjectStore, account: string, container: st
 
 export async function putText(store: ObjectStore, account: string, container: string, object: string, data: string,
                               extra: Partial<Parameters<ObjectStore['putObject']>[2]> = {}) {
-  return store.putObject({ account, container, object }, body(data), {
+  const info = await store.putObject({ account, container, object }, body(data), {
     timestamp: ts(), contentType: 'text/plain', contentLength: Buffer.byteLength(data), ...extra,
   });
+  assert.equal(info.size, Buffer.byteLength(data), `stored size of ${object}`);
+  assert.equal(info.etag, md5(data), `stored ETag of ${object}`);
+  return info;
 }
 
 export interface VolumeShape { sets: number; replica: number }
@@ -53,7 +57,9 @@ let volumeSeq = 0;
 export async function memoryVolume(shape: VolumeShape, extra: Partial<VolumeSpec> = {}, options: VolumeOptions = {}): Promise<Volume> {
   const n = ++volumeSeq;
   const bricks = Array.from({ length: shape.sets * shape.replica }, (_x, i) => `memory:v${n}-b${i}`);
-  return openVolume({ id: `vol-${n}`, bricks, replica: shape.replica, ...extra }, options);
+  const volume = await openVolume({ id: `vol-${n}`, bricks, replica: shape.replica, ...extra }, options);
+  assert.equal(volume.sets.length, shape.sets, 'replica sets of the volume');
+  return volume;
 }
 
 /** A LocalBrick volume in a fresh temp dir; `cleanup` closes it and removes the dir. */
@@ -62,6 +68,7 @@ export async function localVolume(shape: VolumeShape, extra: Partial<VolumeSpec>
   const dir = mkdtempSync(join(tmpdir(), 'cairn-vol-'));
   const bricks = Array.from({ length: shape.sets * shape.replica }, (_x, i) => join(dir, `b${i}`));
   const volume = await openVolume({ id: `local-${++volumeSeq}`, bricks, replica: shape.replica, fsync: false, ...extra }, options);
+  assert.equal(volume.sets.length, shape.sets, 'replica sets of the volume');
   return {
     volume, dir,
     cleanup: async () => {

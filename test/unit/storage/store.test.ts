@@ -1,4 +1,5 @@
 /** The ObjectStore contract over volumes of several shapes (memory bricks, and LocalBricks once). */
+import { describe, expect, it } from 'vitest';
 import { storeContract } from './store-contract.js';
 import { localVolume, memoryVolume, shapeName, type VolumeShape } from './store-helpers.js';
 
@@ -19,4 +20,16 @@ for (const shape of SHAPES) {
 storeContract('2x2 LocalBricks', async () => {
   const { volume, cleanup } = await localVolume({ sets: 2, replica: 2 });
   return { store: volume, cleanup };
+});
+
+describe('volume shapes', () => {
+  it.each(SHAPES)('$sets sets of $replica make the volume the contract runs on', async (shape) => {
+    const v = await memoryVolume(shape);
+    try {
+      expect(v.sets).toHaveLength(shape.sets);
+      expect(v.sets.every((s) => s.members.length === shape.replica)).toBe(true);
+    } finally {
+      await v.close();
+    }
+  });
 });

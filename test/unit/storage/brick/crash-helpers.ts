@@ -2,6 +2,7 @@
  * Helpers of the LocalBrick crash tests: a compiled brick for the writer fixtures (child processes run
  * dist/, not the TypeScript sources), and a writer child killed with SIGKILL mid-run.
  */
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +28,8 @@ export function ensureBuilt(): void {
  * `delayMs` after its first `committed N` line. Resolves with the last version it reported committed.
  */
 export function runAndKill(fixture: string, dir: string, volume: string, start: number, delayMs: number): Promise<number> {
+  assert.ok(existsSync(fixture), `writer fixture ${fixture} is missing`);
+  assert.ok(delayMs >= 0 && start >= 0, 'start and delay are not negative');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [fixture, dist, dir, volume, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let last = -1;
@@ -45,7 +48,9 @@ export function runAndKill(fixture: string, dir: string, volume: string, start: 
       }
     });
     child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(last);
+      // A writer killed before it committed anything would make the crash test prove nothing.
+      if (signal === 'SIGKILL' && last < 0) reject(new Error(`writer was killed before its first commit: ${stderr}`));
+      else if (signal === 'SIGKILL') resolve(last);
       else reject(new Error(`writer exited (${code}): ${stderr}`));
     });
   });

@@ -1,4 +1,5 @@
 /** Small helpers shared by the brick tests: timestamps, records, writing and reading bodies. */
+import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Brick, DataHandle, ObjectRecord } from '../../../../src/storage/brick/brick.js';
@@ -6,6 +7,7 @@ import type { ByteRange, ObjectRef } from '../../../../src/storage/store.js';
 
 /** The n-th test timestamp (n < 100000), in normal form so it sorts in time order. */
 export function ts(n: number): string {
+  assert.ok(Number.isInteger(n) && n >= 0 && n < 100000, `test timestamp index ${n} out of range`);
   return `1700000000.${String(n).padStart(5, '0')}`;
 }
 
@@ -34,6 +36,7 @@ export async function put(brick: Brick, r: ObjectRef, timestamp: string, body: B
   const w = await brick.createWriter(r, timestamp);
   try {
     await pipeline(Readable.from(chunks(bytes)), w.stream);
+    assert.ok(w.dataFile, 'a writer names its data file');
     const rec = record(r, timestamp, { size: bytes.length, dataFile: w.dataFile, ...extra });
     await w.commit(rec);
     return rec;
@@ -56,7 +59,12 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 
 export async function readData(brick: Brick, rec: ObjectRecord, range?: ByteRange): Promise<Buffer> {
   const h: DataHandle = await brick.openData(rec);
-  try { return await readAll(h.read(range)); } finally { h.close(); }
+  try {
+    const data = await readAll(h.read(range));
+    // A short or long read must fail here, not pass as a different body.
+    assert.equal(data.length, range ? range.end - range.start + 1 : rec.size, 'bytes read');
+    return data;
+  } finally { h.close(); }
 }
 
 /** Deterministic pseudo-random bytes. */
