@@ -8,14 +8,30 @@ import type { AccountInfo, AccountSettings, ContainerInfo, ContainerSettings, Ob
 import { AccountNotFound, ContainerNotFound } from '../storage/errors.js';
 import type { SwiftRequest } from './http.js';
 
-/** A memoized container lookup; `counts` says whether `info` carries objectCount/bytesUsed. */
-interface ContainerEntry { info: ContainerSettings | ContainerInfo | undefined; counts: boolean }
+/** A memoized lookup; `counts` says whether `info` carries the counts. */
+interface Entry<T> { info: T | undefined; counts: boolean }
+
+/**
+ * The request's memo of one record: a counts-less entry is never served to a caller that needs
+ * counts (it is fetched again, with them); a missing record is memoized once for both forms.
+ */
+async function memoized<T>(req: SwiftRequest, key: string, counts: boolean, fetch: () => Promise<T>,
+                           missing: (err: unknown) => boolean): Promise<T | undefined> {
+  const cached = req.ctx.infoCache.get(key) as Entry<T> | undefined;
+  if (cached && (cached.counts || !counts || cached.info === undefined)) return cached.info;
+  let info: T | undefined;
+  try {
+    info = await fetch();
+  } catch (err) {
+    if (!missing(err)) throw err;
+  }
+  req.ctx.infoCache.set(key, { info, counts } satisfies Entry<T>);
+  return info;
+}
 
 /**
  * The container's info without its counts (store.getContainerSettings: no counter reads), or with
- * them when `counts` is set (container GET/HEAD, quotas, rate limits by size). A counts-less entry
- * memoized earlier in the request is never served to a caller that needs counts: it is fetched again.
- * A missing container is memoized once for both forms.
+ * them when `counts` is set (container GET/HEAD, quotas, rate limits by size).
  */
 export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, account: string,
                                        container: string): Promise<ContainerSettings | undefined>;
@@ -23,46 +39,26 @@ export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, ac
                                        container: string, opts: { counts: true }): Promise<ContainerInfo | undefined>;
 export async function getContainerInfo(req: SwiftRequest, store: ObjectStore, account: string,
                                        container: string, opts?: { counts: true }): Promise<ContainerSettings | undefined> {
-  const key = `c\0${account}\0${container}`;
+  const ref = { account, container };
   const counts = opts?.counts === true;
-  const cached = req.ctx.infoCache.get(key) as ContainerEntry | undefined;
-  if (cached && (cached.counts || !counts || cached.info === undefined)) return cached.info;
-  let info: ContainerSettings | undefined;
-  try {
-    const ref = { account, container };
-    info = counts ? await store.getContainer(ref) : await store.getContainerSettings(ref);
-  } catch (err) {
-    if (!(err instanceof ContainerNotFound) && !(err instanceof AccountNotFound)) throw err;
-  }
-  req.ctx.infoCache.set(key, { info, counts } satisfies ContainerEntry);
-  return info;
+  return memoized<ContainerSettings>(req, `c\0${account}\0${container}`, counts,
+    () => (counts ? store.getContainer(ref) : store.getContainerSettings(ref)),
+    (err) => err instanceof ContainerNotFound || err instanceof AccountNotFound);
 }
-
-/** A memoized account lookup; `counts` says whether `info` carries the counts. */
-interface AccountEntry { info: AccountSettings | AccountInfo | undefined; counts: boolean }
 
 /**
  * The account's info without its counts (store.getAccountSettings: counting reads every set's usage
- * and walks the account's containers), or with them when `counts` is set (account GET/HEAD, account
- * quotas). Memoized as getContainerInfo is.
+ * and walks the account's containers), or with them when `counts` is set (account GET/HEAD, account quotas).
  */
 export async function getAccountInfo(req: SwiftRequest, store: ObjectStore, account: string): Promise<AccountSettings | undefined>;
 export async function getAccountInfo(req: SwiftRequest, store: ObjectStore, account: string,
                                      opts: { counts: true }): Promise<AccountInfo | undefined>;
 export async function getAccountInfo(req: SwiftRequest, store: ObjectStore, account: string,
                                      opts?: { counts: true }): Promise<AccountSettings | undefined> {
-  const key = `a\0${account}`;
   const counts = opts?.counts === true;
-  const cached = req.ctx.infoCache.get(key) as AccountEntry | undefined;
-  if (cached && (cached.counts || !counts || cached.info === undefined)) return cached.info;
-  let info: AccountSettings | undefined;
-  try {
-    info = counts ? await store.getAccount({ account }) : await store.getAccountSettings({ account });
-  } catch (err) {
-    if (!(err instanceof AccountNotFound)) throw err;
-  }
-  req.ctx.infoCache.set(key, { info, counts } satisfies AccountEntry);
-  return info;
+  return memoized<AccountSettings>(req, `a\0${account}`, counts,
+    () => (counts ? store.getAccount({ account }) : store.getAccountSettings({ account })),
+    (err) => err instanceof AccountNotFound);
 }
 
 /** Forget cached info after this request changed it (so later subrequests see the change). */

@@ -61,14 +61,14 @@ export interface AccountInfo {
   policyStats?: Record<string, { containerCount: number; objectCount: number; bytesUsed: number }>;
 }
 
+/** An account's record as getAccount shows it, without the counts (ObjectStore.getAccountSettings). */
+export type AccountSettings = Pick<AccountInfo, 'account' | 'createdAt' | 'timestamp' | 'metadata'>;
+
 /**
  * A container's record without its counts: what object requests need (existence, metadata and
  * ACLs, policy, the settings middlewares keep in metadata). Cheaper than ContainerInfo, whose
  * counts cost a read per replica set.
  */
-/** An account's record as getAccount shows it, without the counts (ObjectStore.getAccountSettings). */
-export type AccountSettings = Pick<AccountInfo, 'account' | 'createdAt' | 'timestamp' | 'metadata'>;
-
 export interface ContainerSettings {
   account: string;
   container: string;

@@ -32,16 +32,18 @@ export const CONTAINER_REPUT_KEY = 'x-backend-container-reput';
 // -- accounts ----------------------------------------------------------------------------------------
 
 export async function getAccount(v: Volume, ref: AccountRef): Promise<AccountInfo> {
-  const rec = await v.catalog.getAccount(ref.account);
-  if (!exists(rec)) throw new AccountNotFound(ref.account);
-  return accountInfo(v, rec!);
+  return accountInfo(v, await liveAccount(v, ref));
 }
 
 /** The account's record as getAccount shows it, without counting (no usage reads, no container walk). */
 export async function getAccountSettings(v: Volume, ref: AccountRef): Promise<AccountSettings> {
+  return accountSettings(await liveAccount(v, ref));
+}
+
+async function liveAccount(v: Volume, ref: AccountRef): Promise<Shared<AccountRecord>> {
   const rec = await v.catalog.getAccount(ref.account);
   if (!exists(rec)) throw new AccountNotFound(ref.account);
-  return accountSettings(rec!);
+  return rec!;
 }
 
 function accountSettings(rec: Shared<AccountRecord>): AccountSettings {
@@ -70,10 +72,9 @@ export async function updateAccountMetadata(v: Volume, ref: AccountRef, update: 
 }
 
 export async function deleteAccount(v: Volume, ref: AccountRef, opts: { timestamp: Timestamp }): Promise<void> {
-  const rec = await v.catalog.getAccount(ref.account);
-  if (!exists(rec)) throw new AccountNotFound(ref.account);
-  if (opts.timestamp <= rec!.putTimestamp) throw new Conflict(rec!.putTimestamp, opts.timestamp);
-  await v.catalog.mergeAccount({ account: ref.account, putTimestamp: rec!.putTimestamp, deleteTimestamp: opts.timestamp, metadata: {} });
+  const rec = await liveAccount(v, ref);
+  if (opts.timestamp <= rec.putTimestamp) throw new Conflict(rec.putTimestamp, opts.timestamp);
+  await v.catalog.mergeAccount({ account: ref.account, putTimestamp: rec.putTimestamp, deleteTimestamp: opts.timestamp, metadata: {} });
 }
 
 export async function listContainers(v: Volume, ref: AccountRef, query: ListQuery): Promise<ListPage<ContainerListEntry>> {
