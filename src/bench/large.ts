@@ -3,13 +3,11 @@
  * the same run: Node's raw file-stream rates, and a bare Node HTTP server's (plain-http.ts). Both run
  * whatever the target, upstream Swift included: they measure the machine, not the target.
  */
-import { performance } from 'node:perf_hooks';
-import { payload } from './payload.js';
 import { measurePlainHttp } from './plain-http.js';
 import { measureRawFs } from './raw-fs.js';
 import type { LargeResult } from './results.js';
 import { MiB, mbPerSecond } from './stats.js';
-import { expectOk, type SwiftSession } from './swift-client.js';
+import { expectOk, timeRoundTrip, type SwiftSession } from './swift-client.js';
 
 export async function benchLarge(s: SwiftSession, dir: string, mib: number): Promise<LargeResult> {
   const size = mib * MiB;
@@ -18,17 +16,7 @@ export async function benchLarge(s: SwiftSession, dir: string, mib: number): Pro
 
   const container = 'bench-large';
   expectOk('PUT container', await s.send('PUT', s.path(container)));
-  const path = s.path(container, 'large.bin');
-  let t0 = performance.now();
-  expectOk('PUT large object', await s.send('PUT', path, payload(size), { 'content-length': String(size) }));
-  const putSeconds = (performance.now() - t0) / 1000;
-
-  t0 = performance.now();
-  const got = expectOk('GET large object', await s.send('GET', path));
-  const getSeconds = (performance.now() - t0) / 1000;
-  if (got.bytes !== size) throw new Error(`GET large object: ${got.bytes} bytes, expected ${size}`);
-
-  expectOk('DELETE large object', await s.send('DELETE', path));
+  const { putSeconds, getSeconds } = await timeRoundTrip(s, s.path(container, 'large.bin'), size, 'large object');
   expectOk('DELETE container', await s.send('DELETE', s.path(container)));
   return {
     mib,

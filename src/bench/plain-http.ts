@@ -9,10 +9,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { payload } from './payload.js';
-import { expectOk, SwiftSession } from './swift-client.js';
+import { SwiftSession, timeRoundTrip } from './swift-client.js';
 import { stopChild } from './target.js';
 
 const START_TIMEOUT_MS = 30_000;
@@ -135,16 +133,7 @@ export async function measurePlainHttp(dir: string, size: number): Promise<Plain
   const server = await startPlainHttp(dir);
   const s = new SwiftSession(new URL(server.url), 'unused', 1);
   try {
-    const path = s.path('large.bin');
-    let t0 = performance.now();
-    expectOk('plain HTTP PUT', await s.send('PUT', path, payload(size), { 'content-length': String(size) }));
-    const putSeconds = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    const got = expectOk('plain HTTP GET', await s.send('GET', path));
-    const getSeconds = (performance.now() - t0) / 1000;
-    if (got.bytes !== size) throw new Error(`plain HTTP GET: ${got.bytes} bytes, expected ${size}`);
-    expectOk('plain HTTP DELETE', await s.send('DELETE', path));
-    return { putSeconds, getSeconds };
+    return await timeRoundTrip(s, s.path('large.bin'), size, 'plain HTTP');
   } finally {
     await s.close().catch(() => undefined);
     await server.stop();

@@ -13,9 +13,11 @@
  * A streamed (Readable) body, the large and RSS phases' PUTs, goes through an undici Pool instead,
  * which handles backpressure and long uploads; that is one request in a phase, so its cost is noise.
  */
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { Pool, request, type Dispatcher } from 'undici';
 import { LeanPool } from './lean-http.js';
+import { payload } from './payload.js';
 
 export interface Credentials { authUrl: string; user: string; key: string }
 
@@ -88,4 +90,20 @@ export class SwiftSession {
 export function expectOk(what: string, reply: Reply): Reply {
   if (reply.status < 200 || reply.status >= 300) throw new Error(`${what}: HTTP ${reply.status}`);
   return reply;
+}
+
+/**
+ * One streamed PUT of `size` bytes to `path`, one GET of it (its length checked), then a DELETE:
+ * the large phase's measurement, the same for every server it measures. `what` names the target in errors.
+ */
+export async function timeRoundTrip(s: SwiftSession, path: string, size: number, what: string): Promise<{ putSeconds: number; getSeconds: number }> {
+  let t0 = performance.now();
+  expectOk(`${what} PUT`, await s.send('PUT', path, payload(size), { 'content-length': String(size) }));
+  const putSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const got = expectOk(`${what} GET`, await s.send('GET', path));
+  const getSeconds = (performance.now() - t0) / 1000;
+  if (got.bytes !== size) throw new Error(`${what} GET: ${got.bytes} bytes, expected ${size}`);
+  expectOk(`${what} DELETE`, await s.send('DELETE', path));
+  return { putSeconds, getSeconds };
 }
