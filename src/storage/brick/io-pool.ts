@@ -1,7 +1,8 @@
 /**
  * IoPool: a few worker threads that each put a small object's data file in place in one go, with
- * plain synchronous file calls: create the tmp file, write, fsync, close, make the directory, link it
- * into place without clobbering, fsync the directory (then the parents of any directory it made).
+ * plain synchronous file calls: create the tmp file, write, make the directory, link it into place
+ * without clobbering, fsync the file, close, fsync the directory (then the parents of any directory
+ * it made).
  *
  * Why: done with async calls, that sequence is a dozen threadpool round trips, each a pair of thread
  * switches and a promise settled on the event loop, which is what serves every request. Measured on a
@@ -50,7 +51,8 @@ function ioWorkerMain(): void {
   const noLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK']);
   const codeOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? '';
 
-  const fsyncDir = (dir: string): void => {
+  /** fsync a directory (or a file), as local-files.ts fsyncDir. */
+  const fsyncPath = (dir: string): void => {
     const fd = fs.openSync(dir, 'r');
     try {
       fs.fsyncSync(fd);
@@ -94,6 +96,8 @@ function ioWorkerMain(): void {
   };
   const run = (job: PlaceJob): PlaceOutcome => {
     const fd = fs.openSync(job.tmp, 'wx', 0o644);
+    let parents: string[] = [];
+    let outcome: PlaceOutcome;
     try {
       let pos = 0;
       for (const b of job.bytes) {
@@ -104,24 +108,27 @@ function ioWorkerMain(): void {
           pos += n;
         }
       }
-      if (job.fsync) fs.fsyncSync(fd);
+      parents = job.makeDir ? makeDirs(job.dir) : [];
+      try {
+        outcome = place(job.tmp, job.dest);
+      } catch (e) {
+        if (codeOf(e) !== 'ENOENT') throw e;
+        parents.push(...makeDirs(job.dir)); // the directory went away behind the brick's back
+        outcome = place(job.tmp, job.dest);
+      }
+      // Placed first, fsynced after: the file's fsync then also forces the link to the log, and the
+      // directory's fsync below finds nothing left to write (one log force instead of two).
+      if (job.fsync && outcome === 'placed') fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
-    const parents = job.makeDir ? makeDirs(job.dir) : [];
-    let outcome: PlaceOutcome;
-    try {
-      outcome = place(job.tmp, job.dest);
-    } catch (e) {
-      if (codeOf(e) !== 'ENOENT') throw e;
-      parents.push(...makeDirs(job.dir)); // the directory went away behind the brick's back
-      outcome = place(job.tmp, job.dest);
-    }
     if (job.fsync) {
-      if (outcome !== 'taken') fsyncDir(job.dir);
+      // Another writer's identical file may not be fsynced yet: it must be before our row names it.
+      if (outcome === 'same') fsyncPath(job.dest);
+      if (outcome !== 'taken') fsyncPath(job.dir);
       // New directories' parents last: the leaf's fsync has forced their entries to a journaling
       // filesystem's log already, so these cost no disk write there (and are still done everywhere).
-      for (const p of parents) fsyncDir(p);
+      for (const p of parents) fsyncPath(p);
     }
     return outcome;
   };

@@ -25,6 +25,16 @@ export function inside(root: string, rel: string): string {
   return abs;
 }
 
+/** fsync a file by its name (one this process did not write, such as another writer's identical data file). */
+export async function fsyncFile(file: string): Promise<void> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * fsync a directory so a rename or create in it is durable. Some file systems refuse to fsync
  * directories (EISDIR, EINVAL, EPERM); there is nothing more to do on those.

@@ -3,11 +3,12 @@
  *
  * Bytes go through `stream` into `tmp/<pid>.<uuid>.tmp` (positional writes on one fd, backpressure
  * from the Writable's buffer); a small write is held in memory and its tmp file made whole at commit
- * (SMALL_WRITE, io-pool.ts). `commit`, once the stream has finished: fsync the file, move it to its
- * deterministic `data/<aa>/<bb>/<hash>.<ts>.data`, fsync the directory, and only then commit the index
- * row (newest-wins) in one transaction, and wait for that commit to be durable (the WAL's group fsync,
- * index.ts). A crash at any step leaves the old version (the new file is in tmp/ or is an orphan the
- * auditor removes) or the new one; never a row naming a missing file.
+ * (SMALL_WRITE, io-pool.ts). `commit`, once the stream has finished: move the whole file to its
+ * deterministic `data/<aa>/<bb>/<hash>.<ts>.data` (its bytes never change after), fsync it and its
+ * directory, and only then commit the index row (newest-wins) in one transaction, and wait for that
+ * commit to be durable (the WAL's group fsync, index.ts). A crash at any step leaves the old version
+ * (the new file is in tmp/ or is an orphan the auditor removes) or the new one; never a row naming a
+ * missing or partly durable file.
  * The move never replaces a file already there (place.ts): processes sharing the brick may write
  * one version name at once.
  */
@@ -19,7 +20,7 @@ import { Conflict, InvalidArgument, StoreError, fromErrno } from '../errors.js';
 import type { ObjectRef } from '../store.js';
 import type { BrickWriter, ObjectRecord } from './brick.js';
 import type { BrickIndex } from './index.js';
-import { fsyncDir, fsyncDirs, inside, tmpName } from './local-files.js';
+import { fsyncDir, fsyncDirs, fsyncFile, inside, tmpName } from './local-files.js';
 import { ioPool, isWorkerLost } from './io-pool.js';
 import { placeNoClobber, type Placement } from './place.js';
 import { checkWriterRecord, dataFileName } from './records.js';
@@ -158,9 +159,8 @@ export class LocalWriter implements BrickWriter {
     checkWriterRecord(record, this.ref, this.dataFile, this.written);
     const { host } = this;
     await host.exclusive(this.ref, async () => {
-      // Refuse early when a newer version is stored: no fsync, no rename, the tmp file is left to abort().
-      const stored = await host.withIndex((index) => index.getObject(this.ref));
-      if (stored && stored.timestamp >= record.timestamp) throw new Conflict(stored.timestamp, record.timestamp);
+      // No early look for a newer stored version: the replica set looked before the body was read,
+      // and the index's newest-wins check below decides (a refused file is then removed by unplace).
       const abs = inside(host.root, this.dataFile);
       host.placing.add(this.dataFile);
       try {
@@ -184,8 +184,8 @@ export class LocalWriter implements BrickWriter {
   }
 
   /**
-   * Make the data file durable at `abs`: the tmp file fsynced and closed, moved into its (durably
-   * made) directory without clobbering, and that directory fsynced. A small write still held in memory
+   * Make the data file durable at `abs`: the tmp file moved into its (durably made) directory without
+   * clobbering, then fsynced and closed, and that directory fsynced. A small write still held in memory
    * is handed whole to an idle I/O worker, which does the same steps with synchronous calls; with no
    * worker idle it goes to a tmp file here first.
    */
@@ -220,14 +220,26 @@ export class LocalWriter implements BrickWriter {
       await this.spill();
     }
     const fh = this.fh!;
-    if (host.fsync) await fh.sync();
-    this.fileClosed = true;
-    await fh.close();
-    const parents = await host.makeDataDir(this.dataFile);
-    const outcome = await this.place(abs, parents);
+    let parents: string[] = [];
+    let outcome: Placement;
+    try {
+      parents = await host.makeDataDir(this.dataFile);
+      outcome = await this.place(abs, parents);
+      // Placed first, fsynced after: the file's fsync then also forces the link to the log, and the
+      // directory's fsync finds nothing left to write (one log force instead of two). Until both
+      // fsyncs are done no row names the file, so a crash leaves an orphan for the auditor.
+      if (host.fsync && outcome === 'placed') await fh.sync();
+    } finally {
+      this.fileClosed = true;
+      await fh.close();
+    }
     if (outcome !== 'taken') {
       host.inflight.delete(this.tmp!);
-      if (host.fsync) await fsyncDir(path.dirname(abs));
+      if (host.fsync) {
+        // Another writer's identical file may not be fsynced yet: it must be before our row names it.
+        if (outcome === 'same') await fsyncFile(abs);
+        await fsyncDir(path.dirname(abs));
+      }
     }
     // Directories made above: after the data directory's fsync (see WriterHost.makeDataDir).
     await fsyncDirs(parents);
