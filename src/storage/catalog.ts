@@ -7,12 +7,21 @@
  * A read merges what the reachable bricks hold. It needs a quorum of answers in at least one set:
  * every successful change reached a quorum in every set, and two 'auto' quorums of a set always
  * share a brick, so that set's answers include the change.
+ *
+ * A merged record is kept and served again while nothing could have changed it: no record change in
+ * this process (record-flight.ts), every brick it was read from still up and at the same
+ * recordsVersion (which moves with any commit another process makes there), and every brick that was
+ * down still down. Any brick that cannot say its version (a remote one) means reading every time.
+ * So a kept record is exactly what a new read would return, without the read: object requests ask
+ * for their account and container on every request, and this is most of the cost of asking.
  */
 import type { AccountRecord, Brick, ContainerRecord, TimestampedMetadata, UsageCounters } from './brick/brick.js';
 import { mergeAccountRecords, mergeContainerRecords } from './brick/records.js';
 import { brickListCursor, MergeCursor, type Cursor, type ListingQuery, type PagedCursor } from './cursor.js';
 import { QuorumNotMet, StoreError } from './errors.js';
-import { recordChange, RecordFlights, type Shared, type SharedMetadata } from './record-flight.js';
+import { LRUCache } from 'lru-cache';
+import type { Member } from './member.js';
+import { recordChange, recordChangesSoFar, RecordFlights, type Shared, type SharedMetadata } from './record-flight.js';
 import type { ReplicaSet } from './replica-set.js';
 import type { MetadataUpdate, Timestamp } from './store.js';
 
@@ -38,21 +47,43 @@ export function stamp(update: MetadataUpdate | undefined, ts: Timestamp): Timest
   return out;
 }
 
+/** Which bricks a read asked, per set (members' indexes). */
+type Asked = number[][];
+
+/**
+ * What a kept record was read from: the process's record-change count, and per member of every set
+ * its recordsVersion then (undefined: it was down and not asked).
+ */
+interface Stamp { changes: number; members: Array<[Member, number | undefined]> }
+
+interface Kept<T> { value: T; stamp: Stamp }
+
+/** Records kept per kind (accounts, containers): the active ones of a busy gateway, a few MB at most. */
+const KEPT_RECORDS = 10_000;
+
 export class Catalog {
   /** Concurrent reads of one record share a read (record-flight.ts has the rule and its window). */
   private readonly accountReads = new RecordFlights<Shared<AccountRecord> | undefined>();
   private readonly containerReads = new RecordFlights<Shared<ContainerRecord> | undefined>();
+  private readonly keptAccounts = new LRUCache<string, Kept<Shared<AccountRecord> | undefined>>({ max: KEPT_RECORDS });
+  private readonly keptContainers = new LRUCache<string, Kept<Shared<ContainerRecord> | undefined>>({ max: KEPT_RECORDS });
 
   constructor(private readonly sets: ReplicaSet[]) {}
 
   /** The merged record; it may be shared with concurrent readers (record-flight.ts). */
   getAccount(account: string): Promise<Shared<AccountRecord> | undefined> {
+    const kept = this.keptAccounts.get(account);
+    if (kept && this.current(kept.stamp)) return Promise.resolve(kept.value);
     return this.accountReads.run(account, () => this.readAccount(account));
   }
 
   private async readAccount(account: string): Promise<AccountRecord | undefined> {
-    const found = await this.readEverywhere((b) => b.getAccount(account));
-    return found.reduce<AccountRecord | undefined>((acc, r) => (r ? mergeAccountRecords(acc, r) : acc), undefined);
+    const asked = this.toAsk();
+    const stamp = this.stamp(asked);
+    const found = await this.readEverywhere(asked, (b) => b.getAccount(account));
+    const value = found.reduce<AccountRecord | undefined>((acc, r) => (r ? mergeAccountRecords(acc, r) : acc), undefined);
+    if (stamp) this.keptAccounts.set(account, { value, stamp });
+    return value;
   }
 
   /** Merges never change their input, so a Shared record (one just read) may be merged back as it is. */
@@ -66,12 +97,19 @@ export class Catalog {
 
   /** The merged record; it may be shared with concurrent readers (record-flight.ts). */
   getContainer(account: string, container: string): Promise<Shared<ContainerRecord> | undefined> {
-    return this.containerReads.run(`${account}\0${container}`, () => this.readContainer(account, container));
+    const key = `${account}\0${container}`;
+    const kept = this.keptContainers.get(key);
+    if (kept && this.current(kept.stamp)) return Promise.resolve(kept.value);
+    return this.containerReads.run(key, () => this.readContainer(account, container, key));
   }
 
-  private async readContainer(account: string, container: string): Promise<ContainerRecord | undefined> {
-    const found = await this.readEverywhere((b) => b.getContainer(account, container));
-    return found.reduce<ContainerRecord | undefined>((acc, r) => (r ? mergeContainerRecords(acc, r) : acc), undefined);
+  private async readContainer(account: string, container: string, key: string): Promise<ContainerRecord | undefined> {
+    const asked = this.toAsk();
+    const stamp = this.stamp(asked);
+    const found = await this.readEverywhere(asked, (b) => b.getContainer(account, container));
+    const value = found.reduce<ContainerRecord | undefined>((acc, r) => (r ? mergeContainerRecords(acc, r) : acc), undefined);
+    if (stamp) this.keptContainers.set(key, { value, stamp });
+    return value;
   }
 
   mergeContainer(shared: Shared<ContainerRecord>): Promise<ContainerRecord> {
@@ -146,14 +184,53 @@ export class Catalog {
     return results;
   }
 
-  /** Ask every reachable brick; at least one set must answer with a quorum. */
-  private async readEverywhere<R>(fn: (b: Brick) => Promise<R>): Promise<R[]> {
+  /** The bricks a read asks: every reachable one (every one of a set with none reachable). */
+  private toAsk(): Asked {
+    return this.sets.map((set) => {
+      const ask = set.upMembers();
+      return ask.length > 0 ? ask : set.members.map((_m, i) => i);
+    });
+  }
+
+  /**
+   * The stamp of a read about to ask `asked`, taken before it asks; undefined when its answer cannot
+   * be kept (a brick that cannot say its version, or a set with nothing up).
+   */
+  private stamp(asked: Asked): Stamp | undefined {
+    const changes = recordChangesSoFar();
+    const members: Stamp['members'] = [];
+    for (const [s, set] of this.sets.entries()) {
+      const ask = asked[s]!;
+      for (const [i, m] of set.members.entries()) {
+        if (!ask.includes(i)) {
+          members.push([m, undefined]);
+          continue;
+        }
+        if (!m.up) return undefined; // a set with nothing up, asked all the same
+        const v = m.brick.recordsVersion?.();
+        if (v === undefined) return undefined;
+        members.push([m, v]);
+      }
+    }
+    return { changes, members };
+  }
+
+  /** Whether a read now would ask the same bricks and find them as the stamp says. */
+  private current(stamp: Stamp): boolean {
+    if (stamp.changes !== recordChangesSoFar()) return false;
+    for (const [m, v] of stamp.members) {
+      if (v === undefined ? m.up : !m.up || m.brick.recordsVersion?.() !== v) return false;
+    }
+    return true;
+  }
+
+  /** Ask the bricks in `asked`; at least one set must answer with a quorum. */
+  private async readEverywhere<R>(asked: Asked, fn: (b: Brick) => Promise<R>): Promise<R[]> {
     const results: R[] = [];
     let quorate = false;
     let cause: unknown;
-    await Promise.all(this.sets.map(async (set) => {
-      let ask = set.upMembers();
-      if (ask.length === 0) ask = set.members.map((_m, i) => i);
+    await Promise.all(this.sets.map(async (set, s) => {
+      const ask = asked[s]!;
       const ok: number[] = [];
       await Promise.all(ask.map(async (i) => {
         try {

@@ -27,6 +27,11 @@ export function noteRecordChange(): void {
   changes++;
 }
 
+/** The count of record change starts and ends so far: unchanged means nothing changed records here. */
+export function recordChangesSoFar(): number {
+  return changes;
+}
+
 /** Run `change`, noting a record change at its start and at its end (also when it fails). */
 export async function recordChange<T>(change: () => Promise<T>): Promise<T> {
   noteRecordChange();

@@ -115,6 +115,12 @@ export interface Brick {
   open(): Promise<void>;
   close(): Promise<void>;
   health(): Promise<BrickHealth>;
+  /**
+   * A number that changes whenever this brick's account or container records may have changed, by
+   * anyone; undefined (or absent) when the brick cannot tell cheaply (remote, closed). Equal numbers
+   * let the catalog keep using records it read (catalog.ts).
+   */
+  recordsVersion?(): number | undefined;
 
   // -- objects ------------------------------------------------------------------------------------
   /** Start writing the data of version `timestamp` of `ref`. */

@@ -228,8 +228,18 @@ function openOnce(file: string, opts: IndexOptions): Database.Database {
   }
 }
 
+/**
+ * Numbers handed out by recordsVersion, process-wide: one names a single index connection and a single
+ * state of its account and container records, never reused.
+ */
+let recordsVersions = 0;
+
 export class BrickIndex {
   private readonly db: Database.Database;
+  /** The current recordsVersion, and SQLite's data_version when it was taken. */
+  private recordsAt = ++recordsVersions;
+  private seenDataVersion: unknown;
+  private dataVersionStmt: Database.Statement | undefined;
   private readonly cache = new Map<string, Database.Statement>();
   /** Statements whose rows come back as arrays (raw mode is a property of the statement). */
   private readonly rawCache = new Map<string, Database.Statement>();
@@ -263,6 +273,21 @@ export class BrickIndex {
   close(): void {
     void this.wal?.close();
     this.db.close();
+  }
+
+  /**
+   * A number that changes whenever the account or container records may have changed: by this
+   * connection's own merges, or by any commit of another connection (another process sharing the
+   * brick, a brick server's), which SQLite's data_version tells. Equal numbers mean the same records.
+   */
+  recordsVersion(): number {
+    this.dataVersionStmt ??= this.db.prepare('PRAGMA data_version').pluck();
+    const dv = this.dataVersionStmt.get();
+    if (dv !== this.seenDataVersion) {
+      this.seenDataVersion = dv;
+      this.recordsAt = ++recordsVersions;
+    }
+    return this.recordsAt;
   }
 
   /** The connection's journal mode, synchronous level and automatic checkpoint (pages) (for tests and `cairn volume status`). */
@@ -393,6 +418,7 @@ export class BrickIndex {
         .run(merged.account, merged.putTimestamp, merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata));
       return merged;
     }).immediate();
+    this.recordsAt = ++recordsVersions;
     this.committed();
     return merged;
   }
@@ -411,6 +437,7 @@ export class BrickIndex {
         merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata), merged.storagePolicy);
       return merged;
     }).immediate();
+    this.recordsAt = ++recordsVersions;
     this.committed();
     return merged;
   }

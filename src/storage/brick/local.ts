@@ -158,6 +158,14 @@ export class LocalBrick implements Brick, WriterHost {
     return { ...base, ...space, ok: true, readOnly: false };
   }
 
+  recordsVersion(): number | undefined {
+    try {
+      return this.idx?.recordsVersion();
+    } catch {
+      return undefined; // closed under us, or unreadable: the catalog reads the bricks again
+    }
+  }
+
   // -- WriterHost ---------------------------------------------------------------------------------------
 
   index(): BrickIndex {
