@@ -31,6 +31,7 @@
  * connection's own automatic checkpoint is only a backstop then.
  */
 import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Conflict } from '../errors.js';
 import { GroupSync } from './group-sync.js';
@@ -234,11 +235,19 @@ function openOnce(file: string, opts: IndexOptions): Database.Database {
  */
 let recordsVersions = 0;
 
+/**
+ * How long a data_version answer stands before it is asked again (asking is a read transaction, about
+ * as dear as the record read it saves). A kept record is then at most as old as a read that started
+ * this long ago and is joined while in flight (record-flight.ts): the same guarantee, from a snapshot.
+ */
+export const DATA_VERSION_TRUST_MS = 1;
+
 export class BrickIndex {
   private readonly db: Database.Database;
   /** The current recordsVersion, and SQLite's data_version when it was taken. */
   private recordsAt = ++recordsVersions;
   private seenDataVersion: unknown;
+  private dataVersionAt = -Infinity;
   private dataVersionStmt: Database.Statement | undefined;
   private readonly cache = new Map<string, Database.Statement>();
   /** Statements whose rows come back as arrays (raw mode is a property of the statement). */
@@ -278,9 +287,13 @@ export class BrickIndex {
   /**
    * A number that changes whenever the account or container records may have changed: by this
    * connection's own merges, or by any commit of another connection (another process sharing the
-   * brick, a brick server's), which SQLite's data_version tells. Equal numbers mean the same records.
+   * brick, a brick server's), which SQLite's data_version tells, asked at most every
+   * DATA_VERSION_TRUST_MS. Equal numbers mean the same records.
    */
   recordsVersion(): number {
+    const now = performance.now();
+    if (now - this.dataVersionAt < DATA_VERSION_TRUST_MS) return this.recordsAt;
+    this.dataVersionAt = now;
     this.dataVersionStmt ??= this.db.prepare('PRAGMA data_version').pluck();
     const dv = this.dataVersionStmt.get();
     if (dv !== this.seenDataVersion) {
