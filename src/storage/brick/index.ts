@@ -47,7 +47,8 @@ import type {
 } from './brick.js';
 import { listBounds, mergeAccountRecords, mergeContainerRecords, usageOf, type ListBounds } from './records.js';
 
-const SCHEMA_VERSION = 1;
+/** 2: records_changes (older code would change records without counting them, so it may not open these). */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS objects (
@@ -82,6 +83,8 @@ CREATE TABLE IF NOT EXISTS marks (
   PRIMARY KEY (account, container, name, timestamp)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS marks_by_time ON marks (timestamp, account, container, name);
+CREATE TABLE IF NOT EXISTS records_changes (id INTEGER PRIMARY KEY CHECK (id = 0), n INTEGER NOT NULL);
+INSERT OR IGNORE INTO records_changes (id, n) VALUES (0, 0);
 `;
 
 const OBJECT_COLUMNS = `account, container, name, timestamp, data_timestamp, deleted, size, etag, content_type,
@@ -236,19 +239,21 @@ function openOnce(file: string, opts: IndexOptions): Database.Database {
 let recordsVersions = 0;
 
 /**
- * How long a data_version answer stands before it is asked again (asking is a read transaction, about
- * as dear as the record read it saves). A kept record is then at most as old as a read that started
- * this long ago and is joined while in flight (record-flight.ts): the same guarantee, from a snapshot.
+ * How long a records_changes answer stands before it is asked again (asking is a read transaction,
+ * about as dear as the record read it saves). A kept record is then at most as old as a read that
+ * started this long ago and is joined while in flight (record-flight.ts): the same guarantee.
  */
-export const DATA_VERSION_TRUST_MS = 1;
+export const RECORDS_CHECK_MS = 1;
 
 export class BrickIndex {
   private readonly db: Database.Database;
-  /** The current recordsVersion, and SQLite's data_version when it was taken. */
+  /** The current recordsVersion, the records_changes count it stands for, and when that was read. */
   private recordsAt = ++recordsVersions;
-  private seenDataVersion: unknown;
-  private dataVersionAt = -Infinity;
-  private dataVersionStmt: Database.Statement | undefined;
+  private seenChanges: unknown;
+  private changesReadAt = -Infinity;
+  private changesStmt: Database.Statement | undefined;
+  /** The count a record change in the current transaction left (recordsChanged makes it seen). */
+  private pendingChanges: unknown;
   private readonly cache = new Map<string, Database.Statement>();
   /** Statements whose rows come back as arrays (raw mode is a property of the statement). */
   private readonly rawCache = new Map<string, Database.Statement>();
@@ -264,6 +269,21 @@ export class BrickIndex {
     this.wal = opts.fsync ? new GroupSync(`${file}-wal`) : undefined;
     this.sideCheckpoints = opts.fsync && process.env.CAIRN_WAL_CHECKPOINTER !== '0';
     if (this.sideCheckpoints) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+  }
+
+  /**
+   * Inside a transaction that changes an account or container record: counted, so other connections'
+   * recordsVersion moves; ours moves once it commits (recordsChanged).
+   */
+  private countRecordsChange(): void {
+    this.pendingChanges = this.stmt('UPDATE records_changes SET n = n + 1 WHERE id = 0 RETURNING n').pluck().get();
+  }
+
+  /** After a committed record change: this connection's number moves at once, and knows the count it stands for. */
+  private recordsChanged(): void {
+    this.seenChanges = this.pendingChanges;
+    this.changesReadAt = performance.now();
+    this.recordsAt = ++recordsVersions;
   }
 
   /** After a write commit: every CHECKPOINT_EVERY of them, a checkpoint on the worker thread. */
@@ -285,19 +305,19 @@ export class BrickIndex {
   }
 
   /**
-   * A number that changes whenever the account or container records may have changed: by this
-   * connection's own merges, or by any commit of another connection (another process sharing the
-   * brick, a brick server's), which SQLite's data_version tells, asked at most every
-   * DATA_VERSION_TRUST_MS. Equal numbers mean the same records.
+   * A number that changes whenever the account or container records may have changed: at once for
+   * this connection's own merges; for another connection's (another process sharing the brick, a
+   * brick server's) once the records_changes count they bump is read again, at most RECORDS_CHECK_MS
+   * after the last read. Object writes leave it alone. Equal numbers mean the same records.
    */
   recordsVersion(): number {
     const now = performance.now();
-    if (now - this.dataVersionAt < DATA_VERSION_TRUST_MS) return this.recordsAt;
-    this.dataVersionAt = now;
-    this.dataVersionStmt ??= this.db.prepare('PRAGMA data_version').pluck();
-    const dv = this.dataVersionStmt.get();
-    if (dv !== this.seenDataVersion) {
-      this.seenDataVersion = dv;
+    if (now - this.changesReadAt < RECORDS_CHECK_MS) return this.recordsAt;
+    this.changesReadAt = now;
+    this.changesStmt ??= this.db.prepare('SELECT n FROM records_changes WHERE id = 0').pluck();
+    const n = this.changesStmt.get();
+    if (n !== this.seenChanges) {
+      this.seenChanges = n;
       this.recordsAt = ++recordsVersions;
     }
     return this.recordsAt;
@@ -429,9 +449,10 @@ export class BrickIndex {
       const merged = mergeAccountRecords(this.getAccount(record.account), record);
       this.stmt('INSERT OR REPLACE INTO accounts (account, put_timestamp, delete_timestamp, metadata) VALUES (?, ?, ?, ?)')
         .run(merged.account, merged.putTimestamp, merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata));
+      this.countRecordsChange();
       return merged;
     }).immediate();
-    this.recordsAt = ++recordsVersions;
+    this.recordsChanged();
     this.committed();
     return merged;
   }
@@ -448,9 +469,10 @@ export class BrickIndex {
       this.stmt(`INSERT OR REPLACE INTO containers (account, container, put_timestamp, delete_timestamp, metadata, storage_policy)
         VALUES (?, ?, ?, ?, ?, ?)`).run(merged.account, merged.container, merged.putTimestamp,
         merged.deleteTimestamp ?? null, JSON.stringify(merged.metadata), merged.storagePolicy);
+      this.countRecordsChange();
       return merged;
     }).immediate();
-    this.recordsAt = ++recordsVersions;
+    this.recordsChanged();
     this.committed();
     return merged;
   }

@@ -8,14 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exists } from '../../../src/storage/catalog.js';
 import { FaultyBrick } from '../../../src/storage/brick/faulty.js';
-import { BrickIndex, DATA_VERSION_TRUST_MS } from '../../../src/storage/brick/index.js';
+import { BrickIndex, RECORDS_CHECK_MS } from '../../../src/storage/brick/index.js';
 import { LocalBrick } from '../../../src/storage/brick/local.js';
 import { makeBrick } from '../../../src/storage/brick-spec.js';
 import { openVolume, type Volume } from '../../../src/storage/volume.js';
 import { BrickUnavailable } from '../../../src/storage/errors.js';
+import { record, ref, ts as brickTs } from './brick/helpers.js';
 import { body, ts } from './store-helpers.js';
 
 /** A local brick whose calls are counted; it passes on its records version, so the catalog may keep records. */
@@ -97,7 +99,7 @@ describe('kept records', () => {
     const w = await other();
     await w.updateContainerMetadata({ account: A, container: C }, { 'x-container-meta-a': 'theirs' }, { timestamp: ts() });
     await w.updateAccountMetadata({ account: A }, { 'x-account-meta-b': 'theirs' }, { timestamp: ts() });
-    await sleep(DATA_VERSION_TRUST_MS + 1); // what another process did is seen once the last look at data_version is that old
+    await sleep(RECORDS_CHECK_MS + 1); // what another process did is seen once the last look at its count is that old
     const asked = reads();
     expect((await v.catalog.getContainer(A, C))!.metadata['x-container-meta-a']![0]).toBe('theirs');
     expect(reads()).toBeGreaterThan(asked);
@@ -105,7 +107,7 @@ describe('kept records', () => {
 
     // Deleted elsewhere: gone here too.
     await w.deleteContainer({ account: A, container: C }, { timestamp: ts() });
-    await sleep(DATA_VERSION_TRUST_MS + 1);
+    await sleep(RECORDS_CHECK_MS + 1);
     expect(exists(await v.catalog.getContainer(A, C))).toBe(false);
     await expect(v.putObject({ account: A, container: C, object: 'o' }, body('x'), {
       timestamp: ts(), contentType: 'text/plain', contentLength: 1,
@@ -142,7 +144,7 @@ describe('kept records', () => {
 });
 
 describe('BrickIndex.recordsVersion', () => {
-  it('moves with its own record merges at once, and with any commit of another connection once its last look is old enough', async () => {
+  it('moves with its own record merges at once, with another connection\'s once its last look is old enough, and not with object writes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cairn-recver-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'index.db');
@@ -156,12 +158,35 @@ describe('BrickIndex.recordsVersion', () => {
     expect(v1).not.toBe(v0);
     expect(mine.getAccount(A)).toBeDefined();
     expect(mine.recordsVersion()).toBe(v1);
+
+    // Another connection's object writes are not record changes.
+    theirs.putObject(record(ref('o', C, A), brickTs(1), { size: 0 }));
+    mine.putObject(record(ref('p', C, A), brickTs(1), { size: 0 }));
+    await sleep(RECORDS_CHECK_MS + 1);
+    expect(mine.recordsVersion()).toBe(v1);
+
     theirs.mergeContainer({ account: A, container: C, putTimestamp: ts(), metadata: {}, storagePolicy: 'Policy-0' });
-    await sleep(DATA_VERSION_TRUST_MS + 1);
+    await sleep(RECORDS_CHECK_MS + 1);
     const v2 = mine.recordsVersion();
     expect(v2).not.toBe(v1);
     expect(mine.recordsVersion()).toBe(v2);
     // Two connections never share a number.
     expect(theirs.recordsVersion()).not.toBe(v2);
+  });
+
+  it('a reopened index never repeats a number; an index of a newer schema is refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-recver-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'index.db');
+    const idx = new BrickIndex(file, { fsync: false });
+    const before = idx.recordsVersion();
+    idx.close();
+    const again = new BrickIndex(file, { fsync: false });
+    expect(again.recordsVersion()).not.toBe(before);
+    again.close();
+    const raw = new Database(file);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => new BrickIndex(file, { fsync: false })).toThrow(/schema 99/);
   });
 });
