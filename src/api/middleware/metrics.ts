@@ -12,25 +12,18 @@
  * (metrics-cluster.ts). The endpoint is not authenticated, as /healthcheck is not: firewall it, or
  * set `path` to something unguessable, where that matters.
  */
-import type { Readable } from 'node:stream';
 import { CairnMetrics, requestType, type RequestType } from '../../metrics.js';
 import { inClusterWorker, WorkerMetricsClient } from '../../metrics-cluster.js';
 import { errorResponse } from '../errors.js';
 import type { SwiftRequest, SwiftResponse } from '../http.js';
 import { ConfigError, type MiddlewareFactory } from '../pipeline.js';
-import { countThrough, reportSent } from './common/count-through.js';
+import { countBodyIn, reportSent } from './common/count-through.js';
 
 export interface MetricsOptions {
   /** Where the metrics are served. */
   path: string;
   /** Also export Node's process metrics (CPU, memory, event loop lag, GC). */
   process_metrics: boolean;
-}
-
-/** A pass-through stream that reports how many bytes went through once it closes. */
-function expectsBody(req: SwiftRequest): boolean {
-  const cl = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl.trim() !== '0');
 }
 
 export const metrics: MiddlewareFactory<MetricsOptions> = {
@@ -63,18 +56,15 @@ export const metrics: MiddlewareFactory<MetricsOptions> = {
       const t0 = process.hrtime.bigint();
       const method = req.method;
       const type: RequestType = requestType(req.path);
-      let bytesIn = 0;
-      if (expectsBody(req)) {
-        const counter = countThrough(req.body as Readable, (n) => { bytesIn = n; });
-        req = { ...req, body: counter };
-      }
+      const counted = countBodyIn(req);
+      req = counted.req;
       m.inFlight.inc();
       let done = false;
       const finish = (status: number, bytesOut: number): void => {
         if (done) return;
         done = true;
         m.inFlight.dec();
-        m.observeRequest({ method, type, status, bytesIn, bytesOut, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+        m.observeRequest({ method, type, status, bytesIn: counted.bytesIn(), bytesOut, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
       };
       return reportSent(() => (req.path === opts.path ? scrape(req) : next(req)), method, finish);
     };

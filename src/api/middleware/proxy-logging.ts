@@ -15,11 +15,11 @@
  * response is done any unread rest of it is drained so the connection stays usable.
  */
 import type { Socket } from 'node:net';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { SwiftRequest } from '../http.js';
 import { ConfigError, type MiddlewareFactory } from '../pipeline.js';
 import { pyQuote } from '../pyjson.js';
-import { countThrough, reportSent } from './common/count-through.js';
+import { countBodyIn, reportSent } from './common/count-through.js';
 
 export interface ProxyLoggingOptions {
   /** 'json' | 'swift' | '' ('' follows config log.format). */
@@ -80,11 +80,6 @@ export function swiftLogLine(r: AccessRecord): string {
   return fields.map((f) => (f ? pyQuote(String(f), ':/{}') : '-')).join(' ');
 }
 
-function expectsBody(req: SwiftRequest): boolean {
-  const cl = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl.trim() !== '0');
-}
-
 export const proxyLogging: MiddlewareFactory<ProxyLoggingOptions> = {
   name: 'proxy-logging',
   defaults: { format: '', reveal_sensitive_prefix: 16 },
@@ -104,12 +99,9 @@ export const proxyLogging: MiddlewareFactory<ProxyLoggingOptions> = {
       const startHr = process.hrtime.bigint();
       const path = req.rawPath + (req.rawQuery ? `?${req.rawQuery}` : '');
       const method = req.method;
-      let bytesIn = 0;
-      let inCounter: Transform | undefined;
-      if (expectsBody(req)) {
-        inCounter = countThrough(req.body, (n) => { bytesIn = n; });
-        req = { ...req, body: inCounter };
-      }
+      const counted = countBodyIn(req);
+      req = counted.req;
+      const inCounter = counted.counter;
       const token = req.headers['x-auth-token'] ?? req.headers['x-storage-token'];
       const log = (status: number, bytesOut: number): void => {
         const endTime = Date.now() / 1000;
@@ -122,7 +114,7 @@ export const proxyLogging: MiddlewareFactory<ProxyLoggingOptions> = {
           referer: req.headers['referer'], user_agent: req.headers['user-agent'],
           auth_token: token === undefined ? undefined
             : token.length > opts.reveal_sensitive_prefix ? `${token.slice(0, opts.reveal_sensitive_prefix)}...` : token,
-          bytes_recvd: bytesIn, bytes_sent: bytesOut, client_etag: req.headers['etag'], txn_id: req.ctx.txnId,
+          bytes_recvd: counted.bytesIn(), bytes_sent: bytesOut, client_etag: req.headers['etag'], txn_id: req.ctx.txnId,
           request_time: Number(process.hrtime.bigint() - startHr) / 1e9, source: req.ctx.source,
           start_time: startTime, end_time: endTime,
         };

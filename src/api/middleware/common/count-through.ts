@@ -11,7 +11,7 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import { toSwiftError } from '../../errors.js';
-import type { SwiftResponse } from '../../http.js';
+import type { SwiftRequest, SwiftResponse } from '../../http.js';
 
 export function countThrough(source: Readable, onClose: (bytes: number, complete: boolean) => void): Transform {
   let bytes = 0;
@@ -30,6 +30,32 @@ export function countThrough(source: Readable, onClose: (bytes: number, complete
   });
   source.pipe(counter);
   return counter;
+}
+
+/** Whether a request carries a body to count (a length other than 0, or chunked). */
+function expectsBody(req: SwiftRequest): boolean {
+  const cl = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl.trim() !== '0');
+}
+
+/** Request bodies counted by countBodyIn: the counter each became, and what it counted once closed. */
+const tallies = new WeakMap<Readable, { bytes: number }>();
+
+/**
+ * The request with its body counted, once however many middlewares ask (metrics and proxy-logging
+ * both do): a body that already is a counter made here is shared, not wrapped again (a stream
+ * layer less per upload). `bytesIn()` is the count once the body has closed (0 before, and for a
+ * request without a body); `counter` is the counting stream, if there is one.
+ */
+export function countBodyIn(req: SwiftRequest): { req: SwiftRequest; bytesIn: () => number; counter?: Transform } {
+  if (!expectsBody(req)) return { req, bytesIn: () => 0 };
+  const body = req.body as Readable;
+  const known = tallies.get(body);
+  if (known) return { req, bytesIn: () => known.bytes, counter: body as Transform };
+  const tally = { bytes: 0 };
+  const counter = countThrough(body, (n) => { tally.bytes = n; });
+  tallies.set(counter, tally);
+  return { req: { ...req, body: counter }, bytesIn: () => tally.bytes, counter };
 }
 
 /**

@@ -1,7 +1,8 @@
 /** countThrough (middleware/common/count-through.ts): counting pass-through linked like pipeline, without it. */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { countThrough } from '../../../../src/api/middleware/common/count-through.js';
+import { countBodyIn, countThrough } from '../../../../src/api/middleware/common/count-through.js';
+import type { SwiftRequest } from '../../../../src/api/http.js';
 
 const closed = (s: Readable): Promise<void> => new Promise((r) => { if (s.destroyed) r(); else s.once('close', () => r()); });
 
@@ -43,5 +44,36 @@ describe('countThrough', () => {
     expect(source.destroyed).toBe(true);
     expect(reports).toHaveLength(1);
     expect(reports[0]![1]).toBe(false);
+  });
+});
+
+describe('countBodyIn', () => {
+  const request = (headers: Record<string, string>, body: Readable): SwiftRequest => ({ headers, body } as unknown as SwiftRequest);
+
+  it('counts a body once however many ask: the second asker shares the first counter', async () => {
+    const outer = countBodyIn(request({ 'content-length': '4003' }, Readable.from([Buffer.alloc(3), Buffer.alloc(4000)])));
+    const inner = countBodyIn(outer.req);
+    expect(outer.counter).toBeDefined();
+    expect(inner.counter).toBe(outer.counter);
+    expect(inner.req.body).toBe(outer.req.body);
+    let got = 0;
+    for await (const chunk of inner.req.body as Readable) got += (chunk as Buffer).length;
+    await closed(outer.counter!);
+    expect(got).toBe(4003);
+    expect(outer.bytesIn()).toBe(4003);
+    expect(inner.bytesIn()).toBe(4003);
+  });
+
+  it('a body put in place by someone else is counted afresh; a request without a body is left as it is', () => {
+    const outer = countBodyIn(request({ 'transfer-encoding': 'chunked' }, Readable.from([Buffer.alloc(5)])));
+    const replaced = { ...outer.req, body: Readable.from([Buffer.alloc(1)]) };
+    const inner = countBodyIn(replaced);
+    expect(inner.counter).toBeDefined();
+    expect(inner.counter).not.toBe(outer.counter);
+    const bare = request({ 'content-length': '0' }, Readable.from([]));
+    const none = countBodyIn(bare);
+    expect(none.req).toBe(bare);
+    expect(none.counter).toBeUndefined();
+    expect(none.bytesIn()).toBe(0);
   });
 });
