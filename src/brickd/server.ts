@@ -38,7 +38,7 @@ export interface BrickServerOptions {
   auditGraceMs?: number;
   /** Allowed distance between a request's date and this server's clock (default 5 minutes). */
   maxSkewMs?: number;
-  /** A writer neither committed nor aborted for this long is aborted (default 10 minutes). */
+  /** A writer neither committed nor aborted for this long is aborted (default DEFAULT_WRITER_IDLE_MS). */
   writerIdleMs?: number;
   /** A data handle unused for this long is released (default 5 minutes). */
   handleIdleMs?: number;
@@ -46,6 +46,15 @@ export interface BrickServerOptions {
   socketIdleMs?: number;
   logger?: Logger;
 }
+
+/**
+ * How long a write may sit idle (created or uploaded, neither committed nor aborted) before it is
+ * aborted and its tmp file goes. A gateway starts the upload as it creates the writer and commits
+ * once every replica's upload finished, and it drops a replica stalled for its write_timeout_ms
+ * (default 30 s): so a write idle four times that long belongs to a gateway that died or gave up.
+ * Uploads and commits in progress are never idle.
+ */
+export const DEFAULT_WRITER_IDLE_MS = 2 * 60_000;
 
 /** `NAME=DIR`, or a bare DIR named by its last path component. */
 export function parseBrickArg(arg: string): { name: string; dir: string } {
@@ -79,7 +88,7 @@ export class BrickServer {
         ...(opts.volumeId !== undefined ? { volumeId: opts.volumeId } : {}),
         ...(opts.fsync !== undefined ? { fsync: opts.fsync } : {}),
         ...(opts.auditGraceMs !== undefined ? { auditGraceMs: opts.auditGraceMs } : {}),
-        writerIdleMs: opts.writerIdleMs ?? 10 * 60_000,
+        writerIdleMs: opts.writerIdleMs ?? DEFAULT_WRITER_IDLE_MS,
         handleIdleMs: opts.handleIdleMs ?? 5 * 60_000,
       }));
     }
