@@ -90,6 +90,10 @@ INSERT OR IGNORE INTO records_changes (id, n) VALUES (0, 0);
 const OBJECT_COLUMNS = `account, container, name, timestamp, data_timestamp, deleted, size, etag, content_type,
   metadata, system_metadata, delete_at, listing, data_file`;
 
+/** The hot statements' SQL, built once (a statement is found by its text: a constant string hashes once). */
+const SELECT_OBJECT = `SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ? AND name = ?`;
+const REPLACE_OBJECT = `INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
 interface ObjectRow {
   account: string; container: string; name: string; timestamp: string; data_timestamp: string;
   deleted: number; size: number; etag: string; content_type: string; metadata: string;
@@ -262,10 +266,19 @@ export class BrickIndex {
   /** Whether checkpoints go to the worker thread (fsync on), and commits since the last one asked for. */
   private readonly sideCheckpoints: boolean;
   private commits = 0;
+  /**
+   * The write transactions of the hot paths, made once (better-sqlite3 builds four wrapper functions
+   * per db.transaction() call). BEGIN IMMEDIATE: the write lock up front, no lock upgrade, no
+   * SQLITE_BUSY deadlock.
+   */
+  private readonly putObjectTx: (record: ObjectRecord, verify?: () => void) => ObjectRecord | undefined;
+  private readonly settleTx: (ref: ObjectRef, timestamp: Timestamp, blamed: string[]) => void;
 
   /** Open (creating if needed) the index at `file`. Throws on a newer schema than this code knows. */
   constructor(file: string, opts: IndexOptions) {
     this.db = openWithRetry(file, opts);
+    this.putObjectTx = this.db.transaction((record: ObjectRecord, verify?: () => void) => this.putObjectIn(record, verify)).immediate;
+    this.settleTx = this.db.transaction((ref: ObjectRef, ts: Timestamp, blamed: string[]) => this.settleIn(ref, ts, blamed)).immediate;
     this.wal = opts.fsync ? new GroupSync(`${file}-wal`) : undefined;
     this.sideCheckpoints = opts.fsync && process.env.CAIRN_WAL_CHECKPOINTER !== '0';
     if (this.sideCheckpoints) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
@@ -349,7 +362,7 @@ export class BrickIndex {
   // -- objects ------------------------------------------------------------------------------------
 
   getObject(ref: ObjectRef): ObjectRecord | undefined {
-    const row = this.stmt(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE account = ? AND container = ? AND name = ?`)
+    const row = this.stmt(SELECT_OBJECT)
       .get(ref.account, ref.container, ref.object) as ObjectRow | undefined;
     return row && toRecord(row);
   }
@@ -360,29 +373,31 @@ export class BrickIndex {
    * check (e.g. "the data file is there"); if it throws, nothing changes. Returns the superseded record.
    */
   putObject(record: ObjectRecord, verify?: () => void): ObjectRecord | undefined {
-    const tx = this.db.transaction((): ObjectRecord | undefined => {
-      const stored = this.getObject({ account: record.account, container: record.container, object: record.name });
-      if (stored && stored.timestamp >= record.timestamp) throw new Conflict(stored.timestamp, record.timestamp);
-      verify?.();
-      this.stmt(`INSERT OR REPLACE INTO objects (${OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(...toRow(record));
-      const before = usageOf(stored);
-      const after = usageOf(record);
-      const dCount = after.objectCount - before.objectCount;
-      const dBytes = after.bytesUsed - before.bytesUsed;
-      if (dCount !== 0 || dBytes !== 0) {
-        this.stmt(`INSERT INTO container_usage (account, container, object_count, bytes_used) VALUES (?, ?, ?, ?)
-          ON CONFLICT (account, container) DO UPDATE SET object_count = object_count + excluded.object_count,
-          bytes_used = bytes_used + excluded.bytes_used`).run(record.account, record.container, dCount, dBytes);
-        this.stmt(`INSERT INTO account_usage (account, object_count, bytes_used) VALUES (?, ?, ?)
-          ON CONFLICT (account) DO UPDATE SET object_count = object_count + excluded.object_count,
-          bytes_used = bytes_used + excluded.bytes_used`).run(record.account, dCount, dBytes);
-      }
-      return stored;
-    });
-    const prev = tx.immediate(); // take the write lock up front: no lock upgrade, no SQLITE_BUSY deadlock
+    const prev = this.putObjectTx(record, verify);
     this.committed();
     return prev;
+  }
+
+  /** putObject's transaction body (run in putObjectTx). */
+  private putObjectIn(record: ObjectRecord, verify?: () => void): ObjectRecord | undefined {
+    const stored = this.getObject({ account: record.account, container: record.container, object: record.name });
+    if (stored && stored.timestamp >= record.timestamp) throw new Conflict(stored.timestamp, record.timestamp);
+    verify?.();
+    this.stmt(REPLACE_OBJECT)
+      .run(...toRow(record));
+    const before = usageOf(stored);
+    const after = usageOf(record);
+    const dCount = after.objectCount - before.objectCount;
+    const dBytes = after.bytesUsed - before.bytesUsed;
+    if (dCount !== 0 || dBytes !== 0) {
+      this.stmt(`INSERT INTO container_usage (account, container, object_count, bytes_used) VALUES (?, ?, ?, ?)
+        ON CONFLICT (account, container) DO UPDATE SET object_count = object_count + excluded.object_count,
+        bytes_used = bytes_used + excluded.bytes_used`).run(record.account, record.container, dCount, dBytes);
+      this.stmt(`INSERT INTO account_usage (account, object_count, bytes_used) VALUES (?, ?, ?)
+        ON CONFLICT (account) DO UPDATE SET object_count = object_count + excluded.object_count,
+        bytes_used = bytes_used + excluded.bytes_used`).run(record.account, dCount, dBytes);
+    }
+    return stored;
   }
 
   /** The record naming `dataFile`, if any (an indexed lookup). */
@@ -497,19 +512,22 @@ export class BrickIndex {
   }
 
   settle(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): void {
-    const key = [ref.account, ref.container, ref.object, timestamp];
-    this.db.transaction(() => {
-      if (blamed.length === 0) {
-        this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp = ?').run(...key);
-        return;
-      }
-      const prior = this.stmt('SELECT kind, blamed FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp = ?')
-        .get(...key) as { kind: string; blamed: string } | undefined;
-      const all = new Set([...(prior?.kind === 'pending' ? JSON.parse(prior.blamed) as string[] : []), ...blamed]);
-      this.stmt(`INSERT OR REPLACE INTO marks (account, container, name, timestamp, kind, blamed) VALUES (?, ?, ?, ?, 'pending', ?)`)
-        .run(...key, JSON.stringify([...all].sort()));
-    }).immediate();
+    this.settleTx(ref, timestamp, blamed);
     this.committed();
+  }
+
+  /** settle's transaction body (run in settleTx). */
+  private settleIn(ref: ObjectRef, timestamp: Timestamp, blamed: string[]): void {
+    const key = [ref.account, ref.container, ref.object, timestamp];
+    if (blamed.length === 0) {
+      this.stmt('DELETE FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp = ?').run(...key);
+      return;
+    }
+    const prior = this.stmt('SELECT kind, blamed FROM marks WHERE account = ? AND container = ? AND name = ? AND timestamp = ?')
+      .get(...key) as { kind: string; blamed: string } | undefined;
+    const all = new Set([...(prior?.kind === 'pending' ? JSON.parse(prior.blamed) as string[] : []), ...blamed]);
+    this.stmt(`INSERT OR REPLACE INTO marks (account, container, name, timestamp, kind, blamed) VALUES (?, ?, ?, ?, 'pending', ?)`)
+      .run(...key, JSON.stringify([...all].sort()));
   }
 
   /** Oldest transactions first. */
