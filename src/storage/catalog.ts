@@ -10,16 +10,18 @@
  *
  * A merged record is kept and served again while nothing could have changed it: no record change in
  * this process (record-flight.ts), every brick it was read from still up and at the same
- * recordsVersion (which moves with any commit another process makes there), and every brick that was
- * down still down. Any brick that cannot say its version (a remote one) means reading every time.
- * So a kept record is exactly what a new read would return, without the read: object requests ask
- * for their account and container on every request, and this is most of the cost of asking.
+ * recordsVersion (which moves at once with a change made through this process, and within
+ * RECORDS_CHECK_MS with one made by another: index.ts), and every brick that was down still down.
+ * Any brick that cannot say its version (a remote one) means reading every time. So a kept record is
+ * what a read started at most that long ago would return, the same window as joining a read in
+ * flight; object requests ask for their account and container on every request, and this is most of
+ * the cost of asking.
  */
+import { LRUCache } from 'lru-cache';
 import type { AccountRecord, Brick, ContainerRecord, TimestampedMetadata, UsageCounters } from './brick/brick.js';
 import { mergeAccountRecords, mergeContainerRecords } from './brick/records.js';
 import { brickListCursor, MergeCursor, type Cursor, type ListingQuery, type PagedCursor } from './cursor.js';
 import { QuorumNotMet, StoreError } from './errors.js';
-import { LRUCache } from 'lru-cache';
 import type { Member } from './member.js';
 import { recordChange, recordChangesSoFar, RecordFlights, type Shared, type SharedMetadata } from './record-flight.js';
 import type { ReplicaSet } from './replica-set.js';
