@@ -17,9 +17,9 @@
  * that is not writing small objects keeps none. An idle worker never keeps the process alive (it is
  * ref'd only while it has a job), and a worker that dies is replaced; its job fails with EIO.
  *
- * Size: CAIRN_IO_WORKERS (default 6, 0 = none: every write takes the async path). With 4, one PUT in five
- * at concurrency 32 found the pool and its queue full and took the dearer async path; 6 wrote ~8% more
- * 4 KiB objects per second on a 2-core VM with less CPU per write, and 8 no more than 6.
+ * Size: CAIRN_IO_WORKERS (default 4, 0 = none: every write takes the async path). 6 wrote 3-8% more
+ * 4 KiB objects per second on a 2-core VM, but each worker's memory stays with the process for a while
+ * after the thread exits (~7 MiB each): the bench's streaming RSS check rose from ~176 to ~191 MiB.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -321,7 +321,7 @@ export class IoPool {
 }
 
 /** Workers per process unless CAIRN_IO_WORKERS says otherwise. */
-export const DEFAULT_IO_WORKERS = 6;
+export const DEFAULT_IO_WORKERS = 4;
 
 let shared: IoPool | undefined;
 
