@@ -4,11 +4,14 @@
  * watchers and DOMException (~5% of the event loop on 4 KiB PUTs, measured).
  *
  * Resolves once the sink has finished. Rejects, after destroying both streams, when the body fails or
- * closes before its end, the sink fails or closes before finishing, or `signal` aborts.
+ * closes before its end, the sink fails or closes before finishing, or `signal` aborts. With
+ * `keepBody` the body is only unpiped (its owner still needs it), and a later error on it is ignored.
  */
 import type { Readable, Writable } from 'node:stream';
 
-export function pump(body: Readable, sink: Writable, signal?: AbortSignal): Promise<void> {
+const ignore = (): void => undefined;
+
+export function pump(body: Readable, sink: Writable, signal?: AbortSignal, keepBody = false): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const settle = (err?: unknown): void => {
@@ -23,7 +26,8 @@ export function pump(body: Readable, sink: Writable, signal?: AbortSignal): Prom
       if (err === undefined) { resolve(); return; }
       body.unpipe(sink);
       // Destroyed without the error: with our listeners gone, an 'error' event would be unhandled.
-      if (!body.destroyed) body.destroy();
+      if (keepBody) body.on('error', ignore);
+      else if (!body.destroyed) body.destroy();
       if (!sink.destroyed) sink.destroy();
       reject(err);
     };

@@ -32,6 +32,8 @@ export interface WriteRequest {
   /** Hex MD5 the bytes must have. */
   expectedEtag?: string;
   signal?: AbortSignal;
+  /** On failure, leave the body undestroyed (PutObjectOptions.keepBody). */
+  keepBody?: boolean;
   /** The record to commit, from what was measured. */
   describe(size: number, etag: string, dataFile: string): ObjectRecord;
 }
@@ -107,7 +109,7 @@ export async function writeObject(set: ReplicaSet, req: WriteRequest): Promise<O
     ...(req.contentLength !== undefined ? { expectedSize: req.contentLength } : {}),
   });
   try {
-    await pump(req.body, fan, req.signal);
+    await pump(req.body, fan, req.signal, req.keepBody);
   } catch (err) {
     // Decide the cause now: aborting the writers below makes their streams close, which the FanOut sees as drops.
     const cause = fan.failure ?? new ClientDisconnected({ cause: err });

@@ -181,6 +181,12 @@ export interface PutObjectOptions {
   listing?: ListingOverride;
   /** Aborting fails the write with ClientDisconnected and stores nothing. */
   signal?: AbortSignal;
+  /**
+   * Leave the body as it is when the write fails (unpiped, not destroyed): its owner still needs it,
+   * e.g. an HTTP request whose connection must stay up for the error response. By default a failed
+   * write destroys the body.
+   */
+  keepBody?: boolean;
 }
 
 export interface PostObjectOptions {

@@ -58,4 +58,24 @@ describe('pump', () => {
     await expect(p).rejects.toThrow('client went away');
     expect(body.destroyed && s.destroyed).toBe(true);
   });
+  it('with keepBody, a failed write leaves the body to its owner: unpiped, not destroyed, later errors ignored', async () => {
+    const body = new Readable({ read() { /* the owner pushes */ } });
+    body.push(Buffer.alloc(100));
+    const s = sink({ fail: true });
+    await expect(pump(body, s, undefined, true)).rejects.toThrow('disk full');
+    expect(s.destroyed).toBe(true);
+    expect(body.destroyed).toBe(false);
+    expect(body.listenerCount('data')).toBe(0); // unpiped
+    // An error on it afterwards is not an uncaught exception (vitest fails the run on one).
+    body.destroy(new Error('late reset'));
+    await new Promise((r) => setImmediate(r));
+    expect(body.errored?.message).toBe('late reset');
+  });
+
+  it('without keepBody, a failed write destroys the body', async () => {
+    const body = new Readable({ read() { /* the owner pushes */ } });
+    body.push(Buffer.alloc(100));
+    await expect(pump(body, sink({ fail: true }))).rejects.toThrow('disk full');
+    expect(body.destroyed).toBe(true);
+  });
 });

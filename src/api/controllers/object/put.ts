@@ -86,7 +86,7 @@ export async function putObject(req: SwiftRequest, target: ObjectTarget, deps: A
     });
   }
 
-  const body = limitBody(req.body, deps.constraints.max_file_size);
+  const body = limitBody(req.body, deps.constraints.max_file_size, length);
   const etag = expectedEtag(req);
   try {
     const info = await deps.store.putObject(ref, body.stream, {
@@ -99,6 +99,7 @@ export async function putObject(req: SwiftRequest, target: ObjectTarget, deps: A
       ...(deleteAt !== undefined ? { deleteAt } : {}),
       ...listingOverride(req.headers),
       signal: req.ctx.signal,
+      ...(body.keepBody ? { keepBody: true } : {}),
     });
     return emptyResponse(201, { etag: info.etag, 'last-modified': toHttpDate(timestamp) });
   } catch (err) {

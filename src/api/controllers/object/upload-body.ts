@@ -1,7 +1,9 @@
 /**
- * The PUT body as the store sees it: the request body piped through a byte counter that fails the
- * upload once it runs past max_file_size (a chunked body has no length to check up front; Swift's
- * proxy counts and answers 413 the same way).
+ * The PUT body as the store sees it. A chunked body is piped through a byte counter that fails the
+ * upload once it runs past max_file_size (it has no length to check up front; Swift's proxy counts and
+ * answers 413 the same way). A body of declared length goes to the store as it is: the length was
+ * checked against the limit before (check_object_creation's 413), and the HTTP parser ends the body
+ * there; the store is told to keep it (PutObjectOptions.keepBody) instead of the counter insulating it.
  *
  * The request stream is connected with `pipe`, not `pipeline`, on purpose: when the upload fails
  * (too large, bad ETag, store error) the request must not be destroyed, because destroying an
@@ -16,8 +18,10 @@ export interface LimitedBody {
   stream: Readable;
   /** True once the body ran past the limit (the failure is then a 413). */
   readonly tooLarge: boolean;
-  /** Bytes seen so far. */
-  readonly bytes: number;
+  /** Bytes seen so far; undefined for a body of declared length (not counted). */
+  readonly bytes: number | undefined;
+  /** Whether the store must leave `stream` undestroyed when the write fails (it is the request body). */
+  readonly keepBody: boolean;
   /** Detach from the request (after the store is done with the stream, whatever the outcome). */
   release(): void;
 }
@@ -29,7 +33,11 @@ export class BodyTooLarge extends Error {
   }
 }
 
-export function limitBody(source: Readable, limit: number): LimitedBody {
+/** The body for the store; `declaredLength` is the request's Content-Length (undefined when chunked). */
+export function limitBody(source: Readable, limit: number, declaredLength?: number): LimitedBody {
+  if (declaredLength !== undefined) {
+    return { stream: source, tooLarge: false, bytes: undefined, keepBody: true, release() { /* nothing wrapped */ } };
+  }
   let bytes = 0;
   let tooLarge = false;
   const counter = new Transform({
@@ -50,6 +58,7 @@ export function limitBody(source: Readable, limit: number): LimitedBody {
     stream: counter,
     get tooLarge() { return tooLarge; },
     get bytes() { return bytes; },
+    keepBody: false,
     release() {
       stopWatching();
       source.unpipe(counter);
