@@ -4,8 +4,9 @@
  * against the brick's own (ServedBrick.forVolume) before touching anything.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { buffer } from 'node:stream/consumers';
 import { NOT_FOUND, WireFailure } from '../storage/brick/remote-errors.js';
-import { CALL_OPS, ID_RE, HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER, LAYOUT_GUARDED_CALLS, paths, type CallOp } from '../storage/brick/remote-protocol.js';
+import { CALL_OPS, ID_RE, HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER, INLINE_DATA_MAX, LAYOUT_GUARDED_CALLS, paths, type CallOp } from '../storage/brick/remote-protocol.js';
 import { formatWireVersion } from '../storage/definition-version.js';
 import { InvalidArgument, RangeNotSatisfiable } from '../storage/errors.js';
 import type { ByteRange } from '../storage/store.js';
@@ -97,6 +98,16 @@ async function handles(ctx: RouteContext, served: ServedBrick, id: string | unde
     const a = await readJson(req);
     const brick = await served.forVolume(ctx.volume);
     const handle = await brick.openData(args.record(a, 'record'));
+    if (a['inline'] === true && handle.size <= INLINE_DATA_MAX) {
+      let bytes: Buffer;
+      try {
+        bytes = await buffer(handle.read());
+      } finally {
+        handle.close();
+      }
+      sendJson(res, 200, { value: { size: handle.size, inline: bytes.toString('base64') } });
+      return;
+    }
     sendJson(res, 200, { value: { id: served.handles.add(handle), size: handle.size } });
     return;
   }

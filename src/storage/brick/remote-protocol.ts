@@ -7,7 +7,9 @@
  *   PUT    /v1/b/<brick>/writers/<id>          streamed body (the object's bytes) -> {}
  *   POST   /v1/b/<brick>/writers/<id>/commit   JSON {record} -> {}
  *   POST   /v1/b/<brick>/writers/<id>/abort    -> {}
- *   POST   /v1/b/<brick>/handles               JSON {record} -> {id, size}   (the version is pinned)
+ *   POST   /v1/b/<brick>/handles               JSON {record, inline?} -> {id, size}   (the version is pinned),
+ *                                                 or {size, inline: base64} for a file of at most
+ *                                                 INLINE_DATA_MAX bytes when `inline` was asked for
  *   GET    /v1/b/<brick>/handles/<id>          Range: bytes=S-E -> streamed bytes (200 or 206)
  *   POST   /v1/b/<brick>/handles/release       JSON {ids} -> {}              (releases pins, batched)
  *   GET    /v1/health                          -> {bricks: [{name, volumeId?, open, definitionCommit?}]}
@@ -34,6 +36,12 @@
 
 /** Brick names appear in URLs and on the brick server's command line: keep them plain. */
 export const BRICK_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * A data file this small is answered whole when a handle is asked for with `inline: true`: a small GET
+ * then costs one request less (no read), no pin is kept and none has to be released.
+ */
+export const INLINE_DATA_MAX = 64 * 1024;
 
 /** Writer and handle ids (UUIDs made by the server). */
 export const ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

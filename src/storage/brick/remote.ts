@@ -27,7 +27,8 @@ import { RemoteClient, type DefinitionLink, type RemoteClientOptions } from './r
 import { HandleReleaser, RemoteDataHandle } from './remote-handle.js';
 import { parseBrickUrl, paths, type CallOp, type RemoteIdentity } from './remote-protocol.js';
 import { RemoteWriter } from './remote-writer.js';
-import { InvalidArgument } from '../errors.js';
+import { BufferDataHandle } from './streams.js';
+import { BrickUnavailable, InvalidArgument } from '../errors.js';
 
 export type RemoteBrickOptions = RemoteClientOptions;
 
@@ -95,9 +96,16 @@ export class RemoteBrick implements Brick {
 
   getRecord(ref: ObjectRef): Promise<ObjectRecord | undefined> { return this.call('getRecord', { ref }); }
 
+  /** A small file comes back whole in the answer (INLINE_DATA_MAX); a larger one as a pinned handle. */
   async openData(record: ObjectRecord): Promise<DataHandle> {
     if (!this.client.isOpen) throw this.client.closedError();
-    const h = await this.client.call<{ id: string; size: number }>(paths.handles(this.name), { record });
+    const h = await this.client.call<{ id?: string; size: number; inline?: string }>(paths.handles(this.name), { record, inline: true });
+    if (h.inline !== undefined) {
+      const bytes = Buffer.from(h.inline, 'base64');
+      if (bytes.length !== h.size) throw new BrickUnavailable(this.name, { cause: new Error(`inline data of ${bytes.length} bytes, size ${h.size}`) });
+      return new BufferDataHandle(bytes);
+    }
+    if (h.id === undefined) throw new BrickUnavailable(this.name, { cause: new Error('handle answer without an id') });
     return new RemoteDataHandle(this.client, this.name, h.id, h.size, this.releaser);
   }
 

@@ -18,6 +18,7 @@ import { BrickIdentityMismatch, LocalBrick } from '../../../../src/storage/brick
 import { authHeaders } from '../../../../src/storage/brick/remote-auth.js';
 import { fromWire, toWire } from '../../../../src/storage/brick/remote-errors.js';
 import { RemoteBrick } from '../../../../src/storage/brick/remote.js';
+import { INLINE_DATA_MAX } from '../../../../src/storage/brick/remote-protocol.js';
 import {
   BrickUnavailable, Conflict, InsufficientStorage, InvalidArgument, RangeNotSatisfiable, SizeMismatch, StoreError, Timeout,
 } from '../../../../src/storage/errors.js';
@@ -254,7 +255,7 @@ describe('RemoteBrick specifics', () => {
     it('a server dying before anyone listens does not crash the gateway; later reads and commits see BrickUnavailable', async () => {
       const { brick, server } = await rig();
       await brick.open();
-      const rec = await put(brick, o, ts(1), 'hello');
+      const rec = await put(brick, o, ts(1), bytes(INLINE_DATA_MAX + 1)); // past the inline size: a handle on the server
       const h = await brick.openData(rec);
       const w = await brick.createWriter(o, ts(2)); // its upload is in flight, nobody writes or listens
       await server.close();
@@ -333,7 +334,7 @@ describe('RemoteBrick specifics', () => {
     it('handles and writers the gateway abandons are released by the server', async () => {
       const { brick, server, dir } = await rig({ server: { handleIdleMs: 200, writerIdleMs: 200 } });
       await brick.open();
-      const rec = await put(brick, o, ts(1), 'abandoned');
+      const rec = await put(brick, o, ts(1), bytes(INLINE_DATA_MAX + 1));
       const h = await brick.openData(rec);
       const w = await brick.createWriter(ref('w'), ts(2));
       await pipeline(Readable.from([Buffer.from('never committed')]), w.stream);
@@ -344,6 +345,35 @@ describe('RemoteBrick specifics', () => {
       expect(tmpFiles(dir)).toEqual([]);
       await expect(readAll(h.read())).rejects.toBeInstanceOf(BrickUnavailable);
       await expect(w.commit(record(ref('w'), ts(2), { size: 15, dataFile: w.dataFile }))).rejects.toBeInstanceOf(BrickUnavailable);
+    });
+
+    it('a small file comes back whole when opened: no handle is kept on the server, ranges read from memory', async () => {
+      const { brick, server } = await rig();
+      await brick.open();
+      const small = await put(brick, o, ts(1), 'small enough to come back whole');
+      const h = await brick.openData(small);
+      expect(server.bricks.get('b')!.handles.size).toBe(0);
+      expect(h.size).toBe(small.size);
+      expect((await readAll(h.read())).toString()).toBe('small enough to come back whole');
+      expect((await readAll(h.read({ start: 6, end: 11 }))).toString()).toBe('enough');
+      await expect(readAll(h.read({ start: 100, end: 200 }))).rejects.toBeInstanceOf(RangeNotSatisfiable);
+      // The bytes are the gateway's now: the server going away does not take them.
+      await server.close();
+      expect((await readAll(h.read())).length).toBe(small.size);
+      h.close();
+      await expect(readAll(h.read())).rejects.toBeInstanceOf(InvalidArgument);
+    });
+
+    it('a file one byte past the inline size gets a handle on the server, as before', async () => {
+      const { brick, server } = await rig();
+      await brick.open();
+      const body = bytes(INLINE_DATA_MAX + 1);
+      const rec = await put(brick, o, ts(1), body);
+      const h = await brick.openData(rec);
+      expect(server.bricks.get('b')!.handles.size).toBe(1);
+      expect((await readAll(h.read())).equals(body)).toBe(true);
+      h.close();
+      await eventually(() => server.bricks.get('b')!.handles.size === 0);
     });
 
     it('a handle stays pinned to its version across an overwrite on the server', async () => {
