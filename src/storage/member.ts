@@ -107,7 +107,7 @@ export class Member {
     const t0 = sink ? performance.now() : 0;
     this.busy++;
     try {
-      await this.ensureOpen();
+      if (!this.opened) await this.ensureOpen(); // no await (two microtask turns) once open
       const value = await this.bounded(fn(this.brick), options.onLate);
       sink?.brickCall(this.id, (performance.now() - t0) / 1000);
       // A call that succeeds while the brick is still held out (aborting its own writer, say) proves
