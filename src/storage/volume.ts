@@ -208,7 +208,7 @@ export class Volume implements ObjectStore {
       ...(opts.contentLength !== undefined ? { contentLength: opts.contentLength } : {}),
       ...(opts.expectedEtag !== undefined ? { expectedEtag: opts.expectedEtag } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.keepBody ? { keepBody: true } : {}),
+      keepBody: opts.keepBody === true,
       describe: (size, etag, dataFile) => newVersion(ref, opts.timestamp, size, etag, dataFile, opts),
     });
     return toObjectInfo(record);

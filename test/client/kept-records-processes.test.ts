@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ensureBuilt } from '../helpers/brick-servers.js';
+import { eventually } from '../helpers/objects.js';
 import { spawnServe, type ServeProcess } from './server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-kept-records-'));
@@ -45,17 +46,6 @@ async function send(base: string, method: string, path: string, headers: Record<
   return res;
 }
 
-/** What `probe` answers, asked again until it is `want` or `ms` passed (another process's change is seen within 1 ms). */
-async function settlesTo<T>(probe: () => Promise<T>, want: T, ms = 500): Promise<T> {
-  const deadline = Date.now() + ms;
-  let got = await probe();
-  while (got !== want && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-    got = await probe();
-  }
-  return got;
-}
-
 describe('kept records across processes on the same bricks', () => {
   it('an ACL, a metadata change and a delete made through one process hold on the other', async () => {
     const [a, b] = [gateways[0]!.base, gateways[1]!.base];
@@ -70,18 +60,18 @@ describe('kept records across processes on the same bricks', () => {
     expect(await anonymousGet()).toBe(401);
 
     expect((await send(a, 'POST', '/v1/AUTH_test/c', { ...ta, 'x-container-read': '.r:*' })).status).toBe(204);
-    expect(await settlesTo(anonymousGet, 200)).toBe(200);
+    expect(await eventually(async () => (await anonymousGet()) === 200, 500)).toBe(true);
 
     expect((await send(a, 'POST', '/v1/AUTH_test/c', { ...ta, 'x-container-meta-color': 'blue' })).status).toBe(204);
     const color = async (): Promise<string | null> => (await send(b, 'HEAD', '/v1/AUTH_test/c', tb)).headers.get('x-container-meta-color');
-    expect(await settlesTo(color, 'blue')).toBe('blue');
+    expect(await eventually(async () => (await color()) === 'blue', 500)).toBe(true);
 
     expect((await send(a, 'POST', '/v1/AUTH_test/c', { ...ta, 'x-remove-container-read': 'x' })).status).toBe(204);
-    expect(await settlesTo(anonymousGet, 401)).toBe(401);
+    expect(await eventually(async () => (await anonymousGet()) === 401, 500)).toBe(true);
 
     expect((await send(a, 'DELETE', '/v1/AUTH_test/c/o', ta)).status).toBe(204);
     expect((await send(a, 'DELETE', '/v1/AUTH_test/c', ta)).status).toBe(204);
     const put = async (): Promise<number> => (await send(b, 'PUT', '/v1/AUTH_test/c/p', tb, 'x')).status;
-    expect(await settlesTo(put, 404)).toBe(404);
+    expect(await eventually(async () => (await put()) === 404, 500)).toBe(true);
   });
 });

@@ -18,8 +18,8 @@
  * ref'd only while it has a job), and a worker that dies is replaced; its job fails with EIO.
  *
  * Size: CAIRN_IO_WORKERS (default 4, 0 = none: every write takes the async path). 6 wrote 3-8% more
- * 4 KiB objects per second on a 2-core VM, but each worker's memory stays with the process for a while
- * after the thread exits (~7 MiB each): the bench's streaming RSS check rose from ~176 to ~191 MiB.
+ * 4 KiB objects per second on a 2-core VM, but a worker costs ~10 MiB of RSS while it runs and ~5 MiB
+ * stays after it exits (its malloc arena): the bench's streaming RSS check rose from ~176 to 191-199 MiB.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';

@@ -28,6 +28,7 @@ import { addBricks } from '../../../src/storage/volume-admin.js';
 import { updateVolumeFile } from '../../../src/storage/volume-file.js';
 import { openConfiguredVolume, volumeFilePath } from '../../../src/storage/volume-runtime.js';
 import type { Volume } from '../../../src/storage/volume.js';
+import { eventually } from '../../helpers/objects.js';
 import { getText, putText, ts } from './store-helpers.js';
 
 const SECRET = 'stale-gateway-reads-secret-0123';
@@ -39,14 +40,6 @@ const o = (object: string): ObjectRef => ({ account: A, container: C, object });
 let dir: string;
 const servers: BrickServer[] = [];
 const gateways: Volume[] = [];
-
-async function eventually(check: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function configOf(name: string): Pick<Config, 'storage' | 'volume'> {
   const root = path.join(dir, name);
@@ -84,16 +77,16 @@ beforeAll(async () => {
     }));
   }
   a = await gateway('a');
-  await eventually(async () => (await heldBy(servers[0]!)) === 1 && (await heldBy(servers[1]!)) === 1);
+  expect(await eventually(async () => (await heldBy(servers[0]!)) === 1 && (await heldBy(servers[1]!)) === 1, 8000)).toBe(true);
   for (const name of STALE) stale.set(name, await gateway(name));
   await a.createContainer({ account: A, container: C }, { timestamp: ts() });
   for (let i = 0; i < 4; i++) await putText(a, A, C, `before-${i}`, `before ${i}`);
 
   // add-brick through A, as `cairn volume add-brick` does it: A's file, then fix-layout.
   await updateVolumeFile(volumeFilePath(configOf('a')), (d) => addBricks(d!, [`${servers[0]!.url}/b3`, `${servers[1]!.url}/b4`], [d!.layout.weights[0]!]));
-  await eventually(() => a.layout.version === 2 && a.sets.length === 2);
+  expect(await eventually(() => a.layout.version === 2 && a.sets.length === 2, 8000)).toBe(true);
   await fixLayout(a);
-  await eventually(async () => (await heldBy(servers[0]!)) === 2 && (await heldBy(servers[1]!)) === 2);
+  expect(await eventually(async () => (await heldBy(servers[0]!)) === 2 && (await heldBy(servers[1]!)) === 2, 8000)).toBe(true);
 
   onNewSet = Array.from({ length: 200 }, (_x, i) => `after-${i}`).filter((n) => a.setOf(o(n)).index === 1).slice(0, 3);
   for (const n of onNewSet) await putText(a, A, C, n, `A wrote ${n}`);

@@ -99,7 +99,7 @@ export async function putObject(req: SwiftRequest, target: ObjectTarget, deps: A
       ...(deleteAt !== undefined ? { deleteAt } : {}),
       ...listingOverride(req.headers),
       signal: req.ctx.signal,
-      ...(body.keepBody ? { keepBody: true } : {}),
+      keepBody: body.keepBody,
     });
     return emptyResponse(201, { etag: info.etag, 'last-modified': toHttpDate(timestamp) });
   } catch (err) {
