@@ -1,7 +1,9 @@
 /**
  * Open data handles of one served brick, by handle id. A handle pins one version (the server holds
  * its file descriptor, so an overwrite or delete cannot pull the bytes away mid-read) until the gateway
- * closes it, or until it has been unused for `idleMs` (a gateway that forgot it or went away).
+ * closes it, until the gateway session it was opened under ends (sessions.ts: the gateway went away),
+ * or until it has been unused for `idleMs` (the backstop: a gateway that forgot it, a handle of no
+ * session, a gateway whose host vanished without closing its connection).
  *
  * A close that arrives while a read of the handle is still streaming waits for that read to end:
  * the descriptor is released after the last byte, never under a running transfer.
@@ -23,6 +25,8 @@ interface Entry {
   reads: number;
   touched: number;
   closing: boolean;
+  /** The gateway session it was opened under, if any. */
+  session: string | undefined;
   /** Reads cut short, destroyed only when the handle closes (see above). */
   parked: Readable[];
 }
@@ -38,9 +42,10 @@ export class HandleTable {
 
   get size(): number { return this.entries.size; }
 
-  add(handle: DataHandle): string {
+  /** Keep `handle` under a new handle id, in gateway session `session` when given. */
+  add(handle: DataHandle, session?: string): string {
     const id = randomUUID();
-    this.entries.set(id, { handle, reads: 0, touched: Date.now(), closing: false, parked: [] });
+    this.entries.set(id, { handle, reads: 0, touched: Date.now(), closing: false, session, parked: [] });
     return id;
   }
 
@@ -49,7 +54,7 @@ export class HandleTable {
 
   private get(id: string): Entry {
     const e = this.entries.get(id);
-    if (!e || e.closing) throw new WireFailure(NOT_FOUND, `no data handle ${id} (closed, or released after ${this.idleMs} ms idle)`);
+    if (!e || e.closing) throw new WireFailure(NOT_FOUND, `no data handle ${id} (closed, released when its gateway's session ended, or after ${this.idleMs} ms idle)`);
     e.touched = Date.now();
     return e;
   }
@@ -77,6 +82,15 @@ export class HandleTable {
     this.entries.delete(id);
     e.closing = true;
     if (e.reads === 0) release(e);
+  }
+
+  /** Gateway session `session` ended: close its handles (one being read is released when the read ends). */
+  endSession(session: string): number {
+    let n = 0;
+    for (const [id, e] of this.entries) {
+      if (e.session === session) { this.close(id); n++; }
+    }
+    return n;
   }
 
   sweep(now = Date.now()): number {

@@ -15,6 +15,7 @@ import { args, CALLS } from './calls.js';
 import type { Definitions, SentDefinition } from './definitions.js';
 import { readJson, sendJson } from './http-io.js';
 import type { ServedBrick } from './served-brick.js';
+import type { Sessions } from './sessions.js';
 
 export interface RouteContext {
   bricks: ReadonlyMap<string, ServedBrick>;
@@ -23,6 +24,8 @@ export interface RouteContext {
   /** The definition the request acts under, when it named one (signed with the request). */
   sent?: SentDefinition;
   definitions: Definitions;
+  /** Gateway sessions: what a request creates under one is released when it ends (sessions.ts). */
+  sessions: Sessions;
 }
 
 const notFound = (what: string): WireFailure => new WireFailure(NOT_FOUND, what);
@@ -32,6 +35,10 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
   const method = req.method ?? 'GET';
   if (path === '/v1/health' && method === 'GET') {
     sendJson(res, 200, { bricks: [...ctx.bricks.values()].map((b) => b.describe()) });
+    return;
+  }
+  if (path === paths.session && method === 'GET') {
+    ctx.sessions.start(req, res);
     return;
   }
   if (path === paths.definition) return definition(ctx, method, req, res);
@@ -66,7 +73,8 @@ async function writers(ctx: RouteContext, served: ServedBrick, id: string | unde
     const brick = await served.forVolume(ctx.volume);
     ctx.definitions.check(ctx.volume, ctx.sent);
     const writer = await brick.createWriter(args.ref(a, 'ref'), args.str(a, 'timestamp'));
-    sendJson(res, 200, { value: { id: served.writers.add(writer), dataFile: writer.dataFile } });
+    // The session is looked up only now: one that ended while the writer was being made counts as none.
+    sendJson(res, 200, { value: { id: served.writers.add(writer, ctx.sessions.named(req)), dataFile: writer.dataFile } });
     return;
   }
   if (id !== undefined && action === undefined && method === 'PUT') {
@@ -108,7 +116,7 @@ async function handles(ctx: RouteContext, served: ServedBrick, id: string | unde
       sendJson(res, 200, { value: { size: handle.size, inline: bytes.toString('base64') } });
       return;
     }
-    sendJson(res, 200, { value: { id: served.handles.add(handle), size: handle.size } });
+    sendJson(res, 200, { value: { id: served.handles.add(handle, ctx.sessions.named(req)), size: handle.size } });
     return;
   }
   if (id !== undefined && action === undefined && method === 'GET') {

@@ -22,9 +22,9 @@ export interface ServedBrickOptions {
   fsync?: boolean;
   /** Passed to LocalBrick (tests use 0). */
   auditGraceMs?: number;
-  /** Writers neither committed nor aborted for this long are aborted (a gateway that went away). */
+  /** Writers neither committed nor aborted for this long are aborted (the backstop to gateway sessions). */
   writerIdleMs: number;
-  /** Open data handles unused for this long are closed. */
+  /** Open data handles unused for this long are closed (the backstop to gateway sessions). */
   handleIdleMs: number;
 }
 

@@ -9,7 +9,12 @@
  * (served-brick.ts). Object data is streamed both ways with backpressure; nothing buffers an object.
  *
  * Timeouts: a request may take as long as it streams (uploads of many GiB), so Node's whole-request
- * timeout is off; a connection silent for `socketIdleMs` is closed instead.
+ * timeout is off; a connection silent for `socketIdleMs` is closed instead (a gateway session's is
+ * never silent: it carries heartbeats).
+ *
+ * A gateway that goes away between requests (killed after creating a writer, before committing it)
+ * is noticed by its session connection closing (sessions.ts): its writers and handles are released
+ * then, not minutes later by the idle sweeps, which stay as the backstop.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,13 +22,14 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { checkSecret, DEFAULT_MAX_SKEW_MS, verifyRequest } from '../storage/brick/remote-auth.js';
 import { UNAUTHORIZED, WireFailure } from '../storage/brick/remote-errors.js';
-import { BRICK_NAME_RE, HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER } from '../storage/brick/remote-protocol.js';
+import { BRICK_NAME_RE, HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER, SESSION_HEARTBEAT_MS } from '../storage/brick/remote-protocol.js';
 import { formatWireVersion, parseWireVersion } from '../storage/definition-version.js';
 import { StoreError } from '../storage/errors.js';
 import { Definitions } from './definitions.js';
 import { sendError } from './http-io.js';
 import { route } from './routes.js';
 import { ServedBrick } from './served-brick.js';
+import { Sessions } from './sessions.js';
 
 export interface BrickServerOptions {
   /** The directories to serve, by the name gateways use in `http://host:port/<name>`. */
@@ -38,9 +44,12 @@ export interface BrickServerOptions {
   auditGraceMs?: number;
   /** Allowed distance between a request's date and this server's clock (default 5 minutes). */
   maxSkewMs?: number;
-  /** A writer neither committed nor aborted for this long is aborted (default DEFAULT_WRITER_IDLE_MS). */
+  /**
+   * A writer neither committed nor aborted for this long is aborted (default DEFAULT_WRITER_IDLE_MS);
+   * one created under a gateway session is aborted as soon as that session ends.
+   */
   writerIdleMs?: number;
-  /** A data handle unused for this long is released (default 5 minutes). */
+  /** A data handle unused for this long is released (default 5 minutes), or when its gateway session ends. */
   handleIdleMs?: number;
   /** A connection with no traffic for this long is closed (default 10 minutes). */
   socketIdleMs?: number;
@@ -52,7 +61,8 @@ export interface BrickServerOptions {
  * aborted and its tmp file goes. A gateway starts the upload as it creates the writer and commits
  * once every replica's upload finished, and it drops a replica stalled for its write_timeout_ms
  * (default 30 s): so a write idle four times that long belongs to a gateway that died or gave up.
- * Uploads and commits in progress are never idle.
+ * Uploads and commits in progress are never idle. A gateway that dies is normally noticed sooner,
+ * by its session (sessions.ts): this is the backstop.
  */
 export const DEFAULT_WRITER_IDLE_MS = 2 * 60_000;
 
@@ -70,6 +80,8 @@ export class BrickServer {
   readonly bricks = new Map<string, ServedBrick>();
   /** The volume definitions published to this server's bricks. */
   readonly definitions = new Definitions(this.bricks);
+  /** The gateways' sessions: when one ends, every brick releases what it holds under it. */
+  readonly sessions: Sessions;
   /** Where the server listens, once `listen` resolved (`http://host:port`). */
   url = '';
   port = 0;
@@ -92,9 +104,13 @@ export class BrickServer {
         handleIdleMs: opts.handleIdleMs ?? 5 * 60_000,
       }));
     }
+    const socketIdleMs = opts.socketIdleMs ?? 10 * 60_000;
+    this.sessions = new Sessions((id) => {
+      this.sessionEnded(id).catch((err: unknown) => this.opts.logger?.error({ err, session: id }, 'releasing a gateway session failed'));
+    }, Math.min(SESSION_HEARTBEAT_MS, Math.max(100, socketIdleMs / 3)));
     this.server = createServer((req, res) => { void this.handle(req, res); });
     this.server.requestTimeout = 0; // streams may be long; idle sockets are closed instead
-    this.server.timeout = opts.socketIdleMs ?? 10 * 60_000;
+    this.server.timeout = socketIdleMs;
     this.server.keepAliveTimeout = 65_000; // longer than the gateways' pool keep-alive, so the server is not the one to cut a reused socket
     this.server.headersTimeout = 66_000;
   }
@@ -119,12 +135,24 @@ export class BrickServer {
   /** Stop: refuse new requests, cut connections, abort writes in flight, release handles, close the bricks. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.sessions.clear(); // the bricks' own close releases everything; no session ends on the way
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeAllConnections();
       await closed;
       await Promise.all([...this.bricks.values()].map((b) => b.close()));
     })();
     return this.closing;
+  }
+
+  /** A gateway's session connection closed: release what it held on every brick. */
+  private async sessionEnded(id: string): Promise<void> {
+    let writers = 0;
+    let handles = 0;
+    for (const b of this.bricks.values()) {
+      handles += b.handles.endSession(id);
+      writers += await b.writers.endSession(id);
+    }
+    if (writers + handles > 0) this.opts.logger?.info({ session: id, writers, handles }, 'gateway session ended: its writes aborted, its handles released');
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -144,7 +172,7 @@ export class BrickServer {
       }
       const version = parseWireVersion(verdict.commit, verdict.definition);
       await route({
-        bricks: this.bricks, volume: verdict.volume, definitions: this.definitions,
+        bricks: this.bricks, volume: verdict.volume, definitions: this.definitions, sessions: this.sessions,
         ...(verdict.commit !== undefined ? { sent: { commit: verdict.commit, ...(version ? { version } : {}) } } : {}),
       }, req, res);
     } catch (err) {

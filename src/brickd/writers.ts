@@ -3,8 +3,12 @@
  * its tmp file), one streamed upload into it, then commit or abort — each a separate request.
  *
  * Cleanup without the gateway's help: an upload that fails (the gateway's connection dies, the disk
- * fails) aborts its writer at once; a writer nobody touches for `idleMs` (a gateway that vanished
- * between upload and commit) is aborted by a sweep. Either way its tmp file goes, as LocalWriter.abort does.
+ * fails) aborts its writer at once. A writer created under a gateway session (sessions.ts) is aborted
+ * as soon as that session ends, i.e. its gateway went away between two requests (after create, or
+ * between upload and commit); one whose upload or commit is running then is left to finish, and is
+ * aborted when that ends without a commit. A writer nobody touches for `idleMs` is aborted by a sweep:
+ * the backstop for writers of no session, or of a gateway whose host vanished without closing its
+ * connection. Whichever way, its tmp file goes, as LocalWriter.abort does.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -17,6 +21,10 @@ interface Entry {
   writer: BrickWriter;
   state: 'created' | 'uploading' | 'uploaded' | 'committing' | 'failed';
   touched: number;
+  /** The gateway session it was created under, if any. */
+  session: string | undefined;
+  /** Its session ended while an upload or commit was running: abort it once that ends uncommitted. */
+  orphaned: boolean;
 }
 
 export class WriterTable {
@@ -30,15 +38,16 @@ export class WriterTable {
 
   get size(): number { return this.entries.size; }
 
-  add(writer: BrickWriter): string {
+  /** Keep `writer` under a new write id, in gateway session `session` when given. */
+  add(writer: BrickWriter, session?: string): string {
     const id = randomUUID();
-    this.entries.set(id, { writer, state: 'created', touched: Date.now() });
+    this.entries.set(id, { writer, state: 'created', touched: Date.now(), session, orphaned: false });
     return id;
   }
 
   private get(id: string): Entry {
     const e = this.entries.get(id);
-    if (!e) throw new WireFailure(NOT_FOUND, `no write ${id} (committed, aborted, or swept after ${this.idleMs} ms idle)`);
+    if (!e) throw new WireFailure(NOT_FOUND, `no write ${id} (committed, aborted, released when its gateway's session ended, or swept after ${this.idleMs} ms idle)`);
     e.touched = Date.now();
     return e;
   }
@@ -59,6 +68,10 @@ export class WriterTable {
       // The writer's own failure (ENOSPC, say) matters to the gateway; a cut connection is just that.
       throw err instanceof StoreError ? err : new ClientDisconnected({ cause: err });
     }
+    if (e.orphaned) {
+      await this.abort(id).catch(() => undefined);
+      throw new WireFailure(NOT_FOUND, `write ${id} was released: its gateway's session ended during the upload`);
+    }
   }
 
   async commit(id: string, record: ObjectRecord): Promise<void> {
@@ -69,9 +82,10 @@ export class WriterTable {
       await e.writer.commit(record);
       this.entries.delete(id);
     } catch (err) {
-      // Kept for the gateway's abort (allowed after a failed commit); the sweep gets it otherwise.
+      // Kept for the gateway's abort (allowed after a failed commit), unless its gateway is gone; the sweep gets it otherwise.
       e.state = 'failed';
       e.touched = Date.now();
+      if (e.orphaned) await this.abort(id).catch(() => undefined);
       throw err;
     }
   }
@@ -84,18 +98,36 @@ export class WriterTable {
     await e.writer.abort();
   }
 
+  /**
+   * Gateway session `session` ended: abort its writers now, except those with an upload or commit
+   * running (a running upload fails by itself when its gateway is gone; a commit must not lose its
+   * file underneath it), which are marked to be aborted when that ends uncommitted. Resolves with
+   * the number aborted now.
+   */
+  async endSession(session: string): Promise<number> {
+    const now: Array<[string, Entry]> = [];
+    for (const [id, e] of this.entries) {
+      if (e.session !== session) continue;
+      if (e.state === 'uploading' || e.state === 'committing') e.orphaned = true;
+      else now.push([id, e]);
+    }
+    return this.drop(now);
+  }
+
   /** Abort writers idle past idleMs (uploads in progress are not idle: their connection is watched). */
   async sweep(now = Date.now()): Promise<number> {
-    const stale = [...this.entries].filter(([, e]) => e.state !== 'uploading' && e.state !== 'committing' && now - e.touched > this.idleMs);
-    for (const [id] of stale) this.entries.delete(id);
-    await Promise.all(stale.map(([, e]) => e.writer.abort().catch(() => undefined)));
-    return stale.length;
+    return this.drop([...this.entries].filter(([, e]) => e.state !== 'uploading' && e.state !== 'committing' && now - e.touched > this.idleMs));
+  }
+
+  /** Forget `entries` and abort their writers (failures ignored: nobody is left to tell). */
+  private async drop(entries: Array<[string, Entry]>): Promise<number> {
+    for (const [id] of entries) this.entries.delete(id);
+    await Promise.all(entries.map(([, e]) => e.writer.abort().catch(() => undefined)));
+    return entries.length;
   }
 
   async closeAll(): Promise<void> {
     clearInterval(this.timer);
-    const all = [...this.entries.values()];
-    this.entries.clear();
-    await Promise.all(all.map((e) => e.writer.abort().catch(() => undefined)));
+    await this.drop([...this.entries]);
   }
 }

@@ -1,7 +1,10 @@
 /**
  * The HTTP side of RemoteBrick: one undici Pool per brick server (shared by every RemoteBrick of that
  * server in the process, reference-counted), keep-alive connections, signed requests, and the mapping
- * of every failure to a StoreError:
+ * of every failure to a StoreError. Shared the same way, one gateway session per brick server
+ * (remote-session.ts): the requests that leave a writer or a pinned handle on the server name it, so
+ * the server releases them as soon as this process goes away; it ends when the last brick of that
+ * server closes. Errors:
  *
  * - a JSON error from the brick server -> the StoreError it encodes (remote-errors.ts);
  * - connection refused/reset, a socket dying mid-body, an unexpected answer -> BrickUnavailable;
@@ -22,7 +25,8 @@ import { BrickUnavailable, StoreError, Timeout } from '../errors.js';
 import { authHeaders } from './remote-auth.js';
 import { fromWire } from './remote-errors.js';
 import { formatWireVersion, parseWireVersion, type DefinitionVersion } from '../definition-version.js';
-import { HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER } from './remote-protocol.js';
+import { HELD_COMMIT_HEADER, HELD_DEFINITION_HEADER, SESSION_HEADER } from './remote-protocol.js';
+import { GatewaySession } from './remote-session.js';
 
 export interface RemoteClientOptions {
   /** The volume's shared secret (at least 16 characters). */
@@ -45,12 +49,12 @@ export interface DefinitionLink {
   observed(origin: string, held: DefinitionVersion | undefined): void;
 }
 
-interface SharedPool { pool: Pool; refs: number }
+interface SharedPool { pool: Pool; session: GatewaySession; refs: number }
 
 /** Pools by origin: bricks of one server share its connections (MinIO keeps one client per node too). */
 const pools = new Map<string, SharedPool>();
 
-function acquire(origin: string, o: Required<RemoteClientOptions>): Pool {
+function acquire(origin: string, o: Required<RemoteClientOptions>): SharedPool {
   let shared = pools.get(origin);
   if (!shared) {
     shared = {
@@ -65,18 +69,20 @@ function acquire(origin: string, o: Required<RemoteClientOptions>): Pool {
         bodyTimeout: o.bodyTimeoutMs,
         connectTimeout: o.connectTimeoutMs,
       }),
+      session: new GatewaySession(origin, { secret: o.secret, volumeId: o.volumeId, openTimeoutMs: o.connectTimeoutMs }),
       refs: 0,
     };
     pools.set(origin, shared);
   }
   shared.refs++;
-  return shared.pool;
+  return shared;
 }
 
 async function release(origin: string): Promise<void> {
   const shared = pools.get(origin);
   if (!shared || --shared.refs > 0) return;
   pools.delete(origin);
+  shared.session.close();
   await shared.pool.destroy().catch(() => undefined);
 }
 
@@ -109,6 +115,7 @@ export interface Tracked {
 export class RemoteClient {
   readonly opts: Required<RemoteClientOptions>;
   private pool: Pool | undefined;
+  private session: GatewaySession | undefined;
   private readonly inflight = new Set<AbortController>();
   /** Set by the gateway that follows the volume's definition. */
   link: DefinitionLink | undefined;
@@ -122,12 +129,15 @@ export class RemoteClient {
 
   open(): void {
     if (this.pool) return;
-    this.pool = acquire(this.origin, this.opts);
+    const shared = acquire(this.origin, this.opts);
+    this.pool = shared.pool;
+    this.session = shared.session;
   }
 
   async close(): Promise<void> {
     if (!this.pool) return;
     this.pool = undefined;
+    this.session = undefined;
     const closed = new BrickUnavailable(this.brickId(), { cause: new Error('brick closed') });
     for (const ac of [...this.inflight]) ac.abort(closed);
     this.inflight.clear();
@@ -188,12 +198,22 @@ export class RemoteClient {
     return res;
   }
 
+  /**
+   * The header naming this process's session with the server, for a request that leaves state there
+   * (a writer, a pinned handle); opens the session first if need be. Empty when there is none to be
+   * had: the request then goes without, and the server's idle sweep is what cleans up after it.
+   */
+  async sessionHeaders(): Promise<Record<string, string>> {
+    const id = await this.session?.id();
+    return id === undefined ? {} : { [SESSION_HEADER]: id };
+  }
+
   /** A JSON call: POST `body`, resolve with the answer's `value`, reject with the StoreError it encodes. */
-  async call<T>(path: string, body: unknown = {}): Promise<T> {
+  async call<T>(path: string, body: unknown = {}, headers?: Record<string, string>): Promise<T> {
     const t = this.track(this.opts.callTimeoutMs);
     try {
       const res = await this.send({
-        method: 'POST', path, signal: t.signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+        method: 'POST', path, signal: t.signal, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body),
       });
       if (res.statusCode !== 200) throw await this.errorOf(res);
       const answer = (await res.body.json()) as { value?: T };

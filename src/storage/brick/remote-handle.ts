@@ -4,7 +4,9 @@
  * newer write or a delete unlinks it meanwhile (the local contract: "pinned even if superseded").
  * `read` streams a range over HTTP (a `Range` header); `close` releases the pin. Releases are batched
  * (HandleReleaser): every GET ends with a close, and one request per close would be a fifth of a small
- * GET's requests. A handle the gateway forgets to close is released by the server after an idle timeout.
+ * GET's requests. A handle is opened under this process's session with the server (remote-session.ts),
+ * so the server releases it when this process goes away; one the gateway forgets to close, or opened
+ * without a session, is released after an idle timeout.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -65,7 +67,8 @@ const MAX_BATCH = 1000;
 
 /**
  * Collects handle closes and sends them as one request per turn of the event loop (best effort: a
- * release that fails, or a brick closed meanwhile, leaves the pins to the server's idle sweep).
+ * release that fails leaves the pins to the server's idle sweep; a brick closed meanwhile, to the end
+ * of this process's session when it was the server's last open brick here, else to the idle sweep).
  */
 export class HandleReleaser {
   private pending: string[] = [];

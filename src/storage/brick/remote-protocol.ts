@@ -3,6 +3,9 @@
  * One place for paths and names, so the two sides cannot drift apart.
  *
  *   POST   /v1/b/<brick>/call/<op>             JSON {args} -> JSON {value}   (records, index and marks)
+ *   GET    /v1/session                         -> 200, X-Cairn-Session: <id>, then a body that stays open
+ *                                                 (a heartbeat byte every SESSION_HEARTBEAT_MS) for as long
+ *                                                 as the gateway's connection (remote-session.ts)
  *   POST   /v1/b/<brick>/writers               JSON {ref, timestamp} -> {id, dataFile}
  *   PUT    /v1/b/<brick>/writers/<id>          streamed body (the object's bytes) -> {}
  *   POST   /v1/b/<brick>/writers/<id>/commit   JSON {record} -> {}
@@ -20,7 +23,10 @@
  *                                                 otherwise the held definition is answered
  *
  * Every request is authenticated (remote-auth.ts) and names its volume; every failure is a JSON error
- * (remote-errors.ts). A `value` missing from a call's answer means `undefined`.
+ * (remote-errors.ts). A `value` missing from a call's answer means `undefined`. Creating a writer and
+ * opening a handle may name the gateway's session (`X-Cairn-Session`): the server releases what a
+ * session holds when its connection closes. Without one (or naming a session the server does not
+ * know), the server's idle sweep is the only cleanup.
  *
  * Volume definitions (GlusterFS's volfile kept by every peer): gateways publish theirs to every brick
  * server of the volume and adopt a newer one they learn of (newer: definition-version.ts, by layout
@@ -65,6 +71,15 @@ export const HELD_COMMIT_HEADER = 'x-cairn-volume-commit';
 /** Response header: the rest of that definition's version, `REVISION.DIGEST.PLACEMENT`. */
 export const HELD_DEFINITION_HEADER = 'x-cairn-volume-definition';
 
+/** Names a gateway session: in the session's answer, and in the requests that leave state under it. */
+export const SESSION_HEADER = 'x-cairn-session';
+
+/**
+ * How often a brick server writes a byte down a session's open answer: it keeps the connection from
+ * looking idle, and a gateway that hears nothing for several beats takes its session for dead.
+ */
+export const SESSION_HEARTBEAT_MS = 15_000;
+
 /** What `open` answers: the brick's identity from its brick.json. */
 export interface RemoteIdentity { id: string; volumeId: string }
 
@@ -81,6 +96,7 @@ export const paths = {
   handle: (brick: string, id: string): string => `/v1/b/${brick}/handles/${id}`,
   release: (brick: string): string => `/v1/b/${brick}/handles/release`,
   health: '/v1/health',
+  session: '/v1/session',
   definition: '/v1/definition',
 };
 

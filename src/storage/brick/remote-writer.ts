@@ -10,7 +10,10 @@
  *
  * If the upload fails (the server answers an error, or the connection dies), `stream` is destroyed with
  * the StoreError, so the FanOut drops this replica at once. The server aborts a writer whose upload
- * failed on its own, and sweeps writers that nobody commits or aborts (a gateway that died).
+ * failed on its own. A writer is created under this process's session with the server
+ * (remote-session.ts), so if the process dies between requests (after create, or between upload and
+ * commit) the server aborts it as soon as the session's connection closes; its idle sweep only gets
+ * writers made without a session (none could be opened).
  */
 import { PassThrough, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -66,7 +69,7 @@ export class RemoteWriter implements BrickWriter {
   /** Open a writer for version `timestamp` of `ref` on the server's brick `brick`. */
   static async create(client: RemoteClient, brick: string, ref: ObjectRef, timestamp: Timestamp): Promise<RemoteWriter> {
     dataFileName(ref, timestamp); // refuse a malformed timestamp before any request, as LocalBrick does
-    const made = await client.call<{ id: string; dataFile: string }>(paths.writers(brick), { ref, timestamp });
+    const made = await client.call<{ id: string; dataFile: string }>(paths.writers(brick), { ref, timestamp }, await client.sessionHeaders());
     return new RemoteWriter(client, brick, made.id, made.dataFile);
   }
 
@@ -137,7 +140,7 @@ export class RemoteWriter implements BrickWriter {
     this.state = 'aborted';
     if (!this.stream.destroyed) this.stream.destroy();
     await this.uploaded.catch(() => undefined);
-    // Best effort, as a local abort is: a server we cannot reach aborts the writer itself (failed upload or idle sweep).
+    // Best effort, as a local abort is: a server we cannot reach aborts the writer itself (failed upload, session end, idle sweep).
     await this.client.call(paths.abort(this.brick, this.id)).catch(() => undefined);
   }
 }

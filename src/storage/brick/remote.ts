@@ -99,7 +99,8 @@ export class RemoteBrick implements Brick {
   /** A small file comes back whole in the answer (INLINE_DATA_MAX); a larger one as a pinned handle. */
   async openData(record: ObjectRecord): Promise<DataHandle> {
     if (!this.client.isOpen) throw this.client.closedError();
-    const h = await this.client.call<{ id?: string; size: number; inline?: string }>(paths.handles(this.name), { record, inline: true });
+    const h = await this.client.call<{ id?: string; size: number; inline?: string }>(paths.handles(this.name), { record, inline: true },
+      await this.client.sessionHeaders());
     if (h.inline !== undefined) {
       const bytes = Buffer.from(h.inline, 'base64');
       if (bytes.length !== h.size) throw new BrickUnavailable(this.name, { cause: new Error(`inline data of ${bytes.length} bytes, size ${h.size}`) });
