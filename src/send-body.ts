@@ -13,6 +13,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { streamed } from './storage/young-gc.js';
 
 export function sendBody(body: Readable, res: ServerResponse, expected?: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -37,6 +38,7 @@ export function sendBody(body: Readable, res: ServerResponse, expected?: number)
     };
     const onData = (chunk: Buffer): void => {
       sent += chunk.length;
+      streamed(chunk.length);
       if (expected !== undefined && sent > expected) { settle(new Error(`body runs past its ${expected} bytes`)); return; }
       // The last chunk goes with end(): headers, bytes and the end in as few writes as Node can.
       if (expected !== undefined && sent === expected) res.end(chunk);

@@ -19,6 +19,7 @@ import type { Readable } from 'node:stream';
 import type { DataHandle } from '../storage/brick/brick.js';
 import { NOT_FOUND, WireFailure } from '../storage/brick/remote-errors.js';
 import type { ByteRange } from '../storage/store.js';
+import { streamed } from '../storage/young-gc.js';
 
 interface Entry {
   handle: DataHandle;
@@ -119,6 +120,7 @@ function release(e: Entry): void {
 function forward(src: Readable, res: ServerResponse): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (err?: Error): void => {
+      src.off('data', onData);
       src.off('error', onError);
       res.off('close', onClose);
       res.off('finish', onFinish);
@@ -133,6 +135,8 @@ function forward(src: Readable, res: ServerResponse): Promise<void> {
     const onError = (err: Error): void => { res.destroy(err); done(err); };
     const onClose = (): void => done(new Error('connection closed before the end of the data'));
     const onFinish = (): void => done();
+    const onData = (chunk: Buffer): void => streamed(chunk.length);
+    src.on('data', onData);
     src.once('error', onError);
     res.once('close', onClose);
     res.once('finish', onFinish);

@@ -16,6 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { BrickWriter, ObjectRecord } from '../storage/brick/brick.js';
 import { NOT_FOUND, WireFailure } from '../storage/brick/remote-errors.js';
 import { ClientDisconnected, InvalidArgument, StoreError } from '../storage/errors.js';
+import { streamed } from '../storage/young-gc.js';
 
 interface Entry {
   writer: BrickWriter;
@@ -58,6 +59,7 @@ export class WriterTable {
     if (e.state !== 'created') throw new InvalidArgument(`write ${id} is ${e.state}: one upload per write`);
     e.state = 'uploading';
     try {
+      req.on('data', (chunk: Buffer) => streamed(chunk.length));
       await pipeline(req, e.writer.stream);
       e.state = 'uploaded';
       e.touched = Date.now();

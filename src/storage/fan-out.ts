@@ -14,6 +14,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { SizeMismatch, StoreError, Timeout } from './errors.js';
+import { streamed } from './young-gc.js';
 
 export interface FanOutOptions {
   /** One stream per replica; the index is the replica's position in `survivors`. */
@@ -70,6 +71,7 @@ export class FanOut extends Writable {
       return;
     }
     this.md5.update(chunk);
+    streamed(chunk.length);
     const waits: Array<Promise<void>> = [];
     for (const i of [...this.alive]) {
       const t = this.opts.targets[i]!;
