@@ -15,6 +15,7 @@ import type { DataHandle, ObjectRecord } from './brick/brick.js';
 import { BrickUnavailable, ChecksumMismatch, Conflict, fromErrno, InsufficientStorage, SizeMismatch, Timeout } from './errors.js';
 import type { Member } from './member.js';
 import type { ObjectRef } from './store.js';
+import { streamed } from './young-gc.js';
 
 export interface CopyOptions {
   /** A copy that moves no bytes for this long is abandoned (a stalled source or sink). */
@@ -97,6 +98,7 @@ async function streamTo(ref: ObjectRef, source: ObjectRecord, handle: DataHandle
     transform(chunk: Buffer, _enc, cb) {
       md5.update(chunk);
       bytes += chunk.length;
+      streamed(chunk.length);
       timer.refresh();
       cb(null, chunk);
     },

@@ -10,7 +10,8 @@
  * in all; a 1 GiB PUT (curl client, 2 sets x 1 brick) went from 356-383 to 442-452 MB/s and its GET
  * from 1.5-1.7 to 2.3 GB/s. 8 MiB was not often enough; 2 MiB made GETs slower. A larger initial old
  * generation (`--initial-old-space-size=64`) stops the mark-compacts too, but kept ~25 MiB more RSS
- * for the life of the process.
+ * for the life of the process. Counted where object bytes stream: gateway PUT bodies (FanOut), responses
+ * (sendBody), brick-server uploads and handle reads, heal copies.
  *
  * A scavenge with little alive costs well under a millisecond. Small objects stream little, so they
  * see one per ~1,000 4 KiB bodies.

@@ -11,6 +11,11 @@ import { put, readData, ref, ts } from './brick/helpers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FaultyBrick } from '../../../src/storage/brick/faulty.js';
+import { makeBrick } from '../../../src/storage/brick-spec.js';
+import { Healer } from '../../../src/storage/heal.js';
+import { openVolume } from '../../../src/storage/volume.js';
+import { body, md5, ts as nowTs } from './store-helpers.js';
 
 /** Young-generation collections seen while `work` runs (and shortly after: entries are delivered async). */
 async function minorGcsDuring(work: () => Promise<void> | void): Promise<number> {
@@ -102,5 +107,35 @@ describe('young-generation collections paced by streamed bytes', () => {
       const down = await minorGcsDuring(async () => { expect((await readData(brick, rec!)).length).toBe(body.length); });
       expect(down).toBeGreaterThanOrEqual(6);
     });
+  });
+
+  it('counts the bytes of heal copies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-ygc-heal-'));
+    const faulty: FaultyBrick[] = [];
+    const volume = await openVolume({ id: 'ygc-heal', bricks: [join(dir, 'b0'), join(dir, 'b1')], replica: 2, fsync: false }, {
+      brickFactory: async (spec, vol) => {
+        const f = new FaultyBrick(await makeBrick(spec, vol));
+        faulty.push(f);
+        return f;
+      },
+      brickRetryMs: 30,
+    });
+    const healer = new Healer(volume, { intervalMs: 0, inflightGraceMs: 0 });
+    try {
+      const o = { account: 'AUTH_y', container: 'c', object: 'big' };
+      await volume.createContainer({ account: o.account, container: o.container }, { timestamp: nowTs() });
+      faulty[1]!.disappear();
+      const big = Buffer.alloc(8 * SCAVENGE_EVERY_BYTES, 5);
+      await volume.putObject(o, body(big), { timestamp: nowTs(), contentType: 'x/y', contentLength: big.length });
+      faulty[1]!.heal();
+      await new Promise((r) => setTimeout(r, 50)); // past the retry time: brick 1 is asked again
+      const n = await minorGcsDuring(async () => { await healer.healPending(); });
+      expect((await faulty[1]!.getRecord(o))?.etag).toBe(md5(big));
+      expect(n).toBeGreaterThanOrEqual(6);
+    } finally {
+      await healer.stop();
+      await volume.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
