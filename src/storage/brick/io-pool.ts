@@ -10,9 +10,14 @@
  * spends ~0.15 ms. The calls and their order are exactly those of LocalWriter's async path, so the
  * crash-safety argument is the same; only the thread doing them differs.
  *
- * Jobs wait for a worker only in a short queue (`tryRun`): when that is full too (slow disks, fsyncs
- * of milliseconds), the caller takes the async path on the libuv threadpool instead, so a small pool
- * never caps the concurrency of writes. Workers cost memory (~8 MB each), so they are started only
+ * Jobs wait for a worker in a queue only while the wait it promises stays short (`tryRun`: at most
+ * MAX_QUEUE_WAIT_MS by the jobs' recent run time): past that (slow disks, fsyncs of milliseconds) the
+ * caller takes the async path on the libuv threadpool instead, so a small pool never caps the
+ * concurrency of writes. On fast disks that means nearly every job queues: a declined job costs its
+ * caller ~10 async file calls on the event loop instead of one message. With a fixed queue of 2 per
+ * worker, 16-21% of 4 KiB PUTs were declined (32 in flight, XFS, jobs of ~1.5 ms as seen from the
+ * event loop); with this bound, 2%. The bound is generous because the async path queues too (on the
+ * libuv threadpool's four threads). Workers cost memory (~8 MB each), so they are started only
  * when small writes come in bursts, take jobs once running, and exit after a second idle: a server
  * that is not writing small objects keeps none. An idle worker never keeps the process alive (it is
  * ref'd only while it has a job), and a worker that dies is replaced; its job fails with EIO.
@@ -151,8 +156,21 @@ const SOURCE = `(${ioWorkerMain.toString()})()`;
 const IDLE_EXIT_MS = 1000;
 /** Two small writes this close together are a burst: worth a worker (a lone write takes the async path). */
 const BURST_MS = 50;
-/** Jobs that may wait for a worker, per ready worker: a short queue keeps bursts on the workers; more go async. */
-const QUEUE_PER_WORKER = 2;
+/** Longest a queued job should expect to wait for a worker before the caller does better doing it itself. */
+export const MAX_QUEUE_WAIT_MS = 25;
+/** Jobs that may always wait, per ready worker (also before any job time is known). */
+const MIN_QUEUE_PER_WORKER = 2;
+/** Weight of the newest job in the running average of job times. */
+const JOB_MS_WEIGHT = 0.2;
+
+/**
+ * Jobs that may wait for `ready` workers when a job takes `jobMs` (0: not known yet): as many as
+ * they can run within `maxWaitMs`, and never fewer than MIN_QUEUE_PER_WORKER each.
+ */
+export function queueLimit(ready: number, jobMs: number, maxWaitMs = MAX_QUEUE_WAIT_MS): number {
+  const perWorker = jobMs > 0 ? Math.floor(maxWaitMs / jobMs) : 0;
+  return ready * Math.max(MIN_QUEUE_PER_WORKER, perWorker);
+}
 
 /**
  * The code of a job's error when the pool lost the thread (it died or exited), as opposed to an error
@@ -243,12 +261,14 @@ export class IoPool {
   private readonly queue: Queued[] = [];
   private lastAsk = -Infinity;
   private readyWaiters: Array<() => void> = [];
+  /** Running average of how long a job takes on its worker, ms (0 until one has run). */
+  jobMs = 0;
 
-  constructor(readonly size: number) {}
+  constructor(readonly size: number, private readonly maxQueueWaitMs = MAX_QUEUE_WAIT_MS) {}
 
   /**
-   * Run `job` on an idle worker, or queue it while the queue is short; undefined when that cannot be
-   * (no worker ready, or the pool is that busy: slow disks). The caller then does the work itself,
+   * Run `job` on an idle worker, or queue it while its wait would stay short; undefined when that
+   * cannot be (no worker ready, or the pool is that busy: slow disks). The caller then does the work itself,
    * on the libuv threadpool. Workers are started when small writes come in bursts, and exit when idle.
    */
   tryRun(job: PlaceJob): Promise<PlaceOutcome> | undefined {
@@ -261,7 +281,7 @@ export class IoPool {
     else {
       if (burst && this.workers.length < this.size) this.spawn();
       const ready = this.workers.filter((x) => x.ready).length;
-      if (ready > 0 && this.queue.length < ready * QUEUE_PER_WORKER) {
+      if (ready > 0 && this.queue.length < queueLimit(ready, this.jobMs, this.maxQueueWaitMs)) {
         reply = new Promise((resolve) => { this.queue.push({ job, resolve }); });
       }
     }
@@ -300,8 +320,13 @@ export class IoPool {
 
   /** Run `job` on `w`, then hand `w` the next queued job (or let it idle). */
   private runOn(w: IoWorker, job: PlaceJob): Promise<Reply> {
+    const t0 = performance.now();
     const reply = w.run(job);
-    void reply.then(() => this.drain());
+    void reply.then(() => {
+      const ms = performance.now() - t0;
+      this.jobMs = this.jobMs === 0 ? ms : this.jobMs + JOB_MS_WEIGHT * (ms - this.jobMs);
+      this.drain();
+    });
     return reply;
   }
 

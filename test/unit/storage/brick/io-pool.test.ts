@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { IoPool, setIoPool, WORKER_LOST, type PlaceJob } from '../../../../src/storage/brick/io-pool.js';
+import { IoPool, MAX_QUEUE_WAIT_MS, queueLimit, setIoPool, WORKER_LOST, type PlaceJob } from '../../../../src/storage/brick/io-pool.js';
 import { LocalBrick } from '../../../../src/storage/brick/local.js';
 import { Conflict } from '../../../../src/storage/errors.js';
 import { bytes, put, readData, record, ref, ts } from './helpers.js';
@@ -50,6 +50,29 @@ describe('IoPool', () => {
     expect(pool.taken).toBe(3);
     expect(pool.declined).toBe(1);
     expect(await pool.tryRun(jobs[3]!)).toBe('placed'); // room again
+  });
+
+  it('queues as many jobs as its recent job time lets run within the wait bound, never fewer than 2 per worker', async () => {
+    expect(queueLimit(1, 0)).toBe(2); // nothing measured yet
+    expect(queueLimit(4, 1)).toBe(4 * MAX_QUEUE_WAIT_MS);
+    expect(queueLimit(4, 2.5, 10)).toBe(16);
+    expect(queueLimit(4, 50, 10)).toBe(8); // slow disks: the short queue, the rest go async
+    const fast = new IoPool(1, 1000);
+    await fast.warm();
+    expect(await fast.tryRun(await job({ fsync: false }))).toBe('placed');
+    expect(fast.jobMs).toBeGreaterThan(0);
+    const burst = await Promise.all(Array.from({ length: 10 }, () => job({ fsync: false })));
+    const runs = burst.map((j) => fast.tryRun(j));
+    expect(runs.every((r) => r !== undefined)).toBe(true); // one running, nine queued
+    expect(await Promise.all(runs)).toEqual(burst.map(() => 'placed'));
+    const slow = new IoPool(1, 0.000_001); // any job time is too long to queue more than the minimum
+    await slow.warm();
+    expect(await slow.tryRun(await job({ fsync: false }))).toBe('placed');
+    const more = await Promise.all(Array.from({ length: 10 }, () => job({ fsync: false })));
+    const taken = more.map((j) => slow.tryRun(j)).filter((r) => r !== undefined);
+    expect(taken).toHaveLength(3); // one running, two queued
+    expect(slow.declined).toBe(7);
+    await Promise.all(taken);
   });
 
   it('a pool of no workers declines everything', async () => {
