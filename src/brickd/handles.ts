@@ -3,7 +3,7 @@
  * its file descriptor, so an overwrite or delete cannot pull the bytes away mid-read) until the gateway
  * closes it, until the gateway session it was opened under ends (sessions.ts: the gateway went away),
  * or until it has been unused for `idleMs` (the backstop: a gateway that forgot it, a handle of no
- * session, a gateway whose host vanished without closing its connection).
+ * session).
  *
  * A close that arrives while a read of the handle is still streaming waits for that read to end:
  * the descriptor is released after the last byte, never under a running transfer.

@@ -37,7 +37,7 @@ export async function route(ctx: RouteContext, req: IncomingMessage, res: Server
     sendJson(res, 200, { bricks: [...ctx.bricks.values()].map((b) => b.describe()) });
     return;
   }
-  if (path === paths.session && method === 'GET') {
+  if (path === paths.session && method === 'POST') {
     ctx.sessions.start(req, res);
     return;
   }

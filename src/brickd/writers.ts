@@ -7,8 +7,7 @@
  * as soon as that session ends, i.e. its gateway went away between two requests (after create, or
  * between upload and commit); one whose upload or commit is running then is left to finish, and is
  * aborted when that ends without a commit. A writer nobody touches for `idleMs` is aborted by a sweep:
- * the backstop for writers of no session, or of a gateway whose host vanished without closing its
- * connection. Whichever way, its tmp file goes, as LocalWriter.abort does.
+ * the backstop for writers of no session. Whichever way, its tmp file goes, as LocalWriter.abort does.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -80,6 +80,14 @@ export const SESSION_HEADER = 'x-cairn-session';
  */
 export const SESSION_HEARTBEAT_MS = 15_000;
 
+/**
+ * Session request header: the gateway's own heartbeat period, ms. The gateway writes a byte up the
+ * session's request body that often; a server that hears nothing for SESSION_SILENT_BEATS of them
+ * ends the session, which catches a gateway whose host vanished without closing its connections.
+ */
+export const SESSION_BEAT_HEADER = 'x-cairn-session-beat';
+export const SESSION_SILENT_BEATS = 4;
+
 /** What `open` answers: the brick's identity from its brick.json. */
 export interface RemoteIdentity { id: string; volumeId: string }
 

@@ -1,9 +1,11 @@
 /**
  * A gateway process's session with one brick server (the server side is src/brickd/sessions.ts):
- * one long `GET /v1/session` on a connection of its own, whose answer stays open while both ends
+ * one long `POST /v1/session` on a connection of its own, whose answer stays open while both ends
  * live. Writers and pinned handles are created under the session's id, and the server releases them
  * the moment that connection closes, so a gateway killed between a writer's upload and its commit
- * leaves no tmp file or descriptor behind for minutes.
+ * leaves no tmp file or descriptor behind for minutes. The request's body carries this process's
+ * heartbeat (a byte every `heartbeatMs`): a server that stops hearing it lets go too, which covers a
+ * host that vanished without closing the connection.
  *
  * Opened lazily, by the first writer or handle that needs it. Best effort throughout: a session that
  * cannot be opened leaves requests without one (the server's idle sweeps then clean up, as they
@@ -17,7 +19,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { authHeaders } from './remote-auth.js';
-import { ID_RE, SESSION_HEADER, SESSION_HEARTBEAT_MS, paths } from './remote-protocol.js';
+import { ID_RE, SESSION_BEAT_HEADER, SESSION_HEADER, SESSION_HEARTBEAT_MS, SESSION_SILENT_BEATS, paths } from './remote-protocol.js';
 
 /** Least time between two attempts to open a session. */
 export const SESSION_RETRY_MS = 1000;
@@ -27,6 +29,8 @@ export interface SessionOptions {
   volumeId: string;
   /** Bound on opening the session (connecting and the answer's headers, which the server sends at once). */
   openTimeoutMs: number;
+  /** How often this process beats up the session (default SESSION_HEARTBEAT_MS). */
+  heartbeatMs?: number;
 }
 
 export class GatewaySession {
@@ -63,19 +67,36 @@ export class GatewaySession {
   private open(): Promise<string | undefined> {
     return new Promise((resolve) => {
       const url = new URL(paths.session, this.origin);
+      const beatMs = this.opts.heartbeatMs ?? SESSION_HEARTBEAT_MS;
       const req = (url.protocol === 'https:' ? https : http).request(url, {
-        method: 'GET', agent: false, headers: authHeaders(this.opts.secret, 'GET', paths.session, this.opts.volumeId),
+        method: 'POST', agent: false,
+        headers: {
+          ...authHeaders(this.opts.secret, 'POST', paths.session, this.opts.volumeId),
+          'content-type': 'application/octet-stream', [SESSION_BEAT_HEADER]: String(beatMs),
+        },
       });
       this.request = req; // close() cuts an attempt short too
       let settled = false;
+      let heard = Date.now();
       const fail = (): void => {
         this.lost(req);
         if (!settled) { settled = true; resolve(undefined); }
       };
+      const opening = setTimeout(fail, this.opts.openTimeoutMs);
+      // The body never ends: a byte now (it sends the headers) and one every beat while the session
+      // lives. The same timer watches the server's beats: several missed mean it is gone without a
+      // word (its host, or the network between). A socket timeout cannot, as our own writes reset it.
+      req.write('\n');
+      const beat = setInterval(() => {
+        if (settled && Date.now() - heard > SESSION_SILENT_BEATS * SESSION_HEARTBEAT_MS) this.lost(req);
+        else req.write('\n');
+      }, beatMs);
+      beat.unref();
+      req.once('close', () => { clearTimeout(opening); clearInterval(beat); });
       req.on('error', fail);
       req.once('close', fail);
-      req.setTimeout(this.opts.openTimeoutMs, fail);
       req.on('response', (res) => {
+        clearTimeout(opening);
         const id = res.headers[SESSION_HEADER];
         if (res.statusCode !== 200 || typeof id !== 'string' || !ID_RE.test(id) || this.closed) {
           res.resume();
@@ -84,17 +105,13 @@ export class GatewaySession {
         }
         settled = true;
         this.current = id;
-        // Open: it must not keep the process alive, and heartbeats are all it carries; several missed
-        // mean the server is gone without a word (its host, or the network between).
+        // Open: it must not keep the process alive.
         res.socket.unref();
-        req.off('timeout', fail);
-        req.setTimeout(4 * SESSION_HEARTBEAT_MS, () => this.lost(req));
-        res.on('data', () => undefined);
+        res.on('data', () => { heard = Date.now(); });
         res.on('error', () => undefined);
         res.once('close', () => this.lost(req));
         resolve(id);
       });
-      req.end();
     });
   }
 

@@ -25,7 +25,10 @@ import { LocalBrick } from '../../../src/storage/brick/local.js';
 import { NOT_FOUND, WireFailure } from '../../../src/storage/brick/remote-errors.js';
 import { INLINE_DATA_MAX } from '../../../src/storage/brick/remote-protocol.js';
 import { RemoteBrick } from '../../../src/storage/brick/remote.js';
-import { SESSION_RETRY_MS } from '../../../src/storage/brick/remote-session.js';
+import { GatewaySession, SESSION_RETRY_MS } from '../../../src/storage/brick/remote-session.js';
+import { authHeaders } from '../../../src/storage/brick/remote-auth.js';
+import { SESSION_BEAT_HEADER, SESSION_HEADER, SESSION_SILENT_BEATS, paths } from '../../../src/storage/brick/remote-protocol.js';
+import http from 'node:http';
 import { eventually } from '../../helpers/objects.js';
 import { bytes, put, record, ref, ts } from '../storage/brick/helpers.js';
 
@@ -256,6 +259,64 @@ describe('a RemoteBrick and its server', () => {
     await brick.close();
     expect(await eventually(() => sb.writers.size === 0, 3000)).toBe(true);
     expect(tmpFiles(dir)).toEqual([]);
+  });
+
+  /** A session request by hand: its headers declare `beatMs` (if given), its body gets one byte and then nothing, and it never ends. */
+  function silentSession(server: BrickServer, beatMs?: number): Promise<{ id: string; closed: Promise<void> }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(new URL(paths.session, server.url), {
+        method: 'POST', agent: false,
+        headers: { ...authHeaders(SECRET, 'POST', paths.session, VOLUME), ...(beatMs !== undefined ? { [SESSION_BEAT_HEADER]: String(beatMs) } : {}) },
+      });
+      cleanup.push(() => { req.destroy(); });
+      req.on('error', () => undefined);
+      req.on('response', (res) => {
+        res.resume();
+        res.on('error', () => undefined);
+        resolve({ id: res.headers[SESSION_HEADER] as string, closed: new Promise((r) => { res.once('close', () => r()); }) });
+      });
+      req.once('error', reject);
+      req.write('\n');
+    });
+  }
+
+  it('a gateway that stops beating while its connection stays open (its host vanished) loses its session, and what it held', async () => {
+    const { server } = await serve();
+    const beat = 50;
+    const s = await silentSession(server, beat);
+    expect(server.sessions.size).toBe(1);
+    // A writer left under that session: it must be aborted with it.
+    let aborted = false;
+    const sb = server.bricks.get('b')!;
+    sb.writers.add({
+      stream: new Writable({ write: (_c, _e, cb) => cb() }), dataFile: 'data/held',
+      commit: async () => undefined, abort: async () => { aborted = true; },
+    }, s.id);
+    const t = Date.now();
+    await s.closed; // the server cut the connection
+    expect(Date.now() - t).toBeGreaterThanOrEqual((SESSION_SILENT_BEATS - 1) * beat);
+    expect(await eventually(() => server.sessions.size === 0 && sb.writers.size === 0, 3000)).toBe(true);
+    expect(aborted).toBe(true);
+  });
+
+  it('a session that declares no beat is not timed out by silence', async () => {
+    const { server } = await serve();
+    await silentSession(server);
+    await sleep(400);
+    expect(server.sessions.size).toBe(1);
+  });
+
+  it('a gateway that keeps beating keeps its one session through many silence windows, and ends it on close', async () => {
+    const { server } = await serve();
+    const session = new GatewaySession(new URL(server.url).origin, { secret: SECRET, volumeId: VOLUME, openTimeoutMs: 2000, heartbeatMs: 50 });
+    cleanup.push(() => session.close());
+    const id = await session.id();
+    expect(id).toBeDefined();
+    await sleep(12 * 50);
+    expect(server.sessions.size).toBe(1);
+    expect(await session.id()).toBe(id);
+    session.close();
+    expect(await eventually(() => server.sessions.size === 0, 3000)).toBe(true);
   });
 
   it('a server that answers no session still takes writes, and the gateway does not ask again for a second', async () => {
