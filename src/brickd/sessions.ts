@@ -12,9 +12,9 @@
  * release everything held under that session (writers.ts, handles.ts).
  *
  * A gateway host that vanishes without closing its connections (power lost, network cut) leaves
- * the connection open, so the gateway beats too: it writes a byte up the request's body every
- * SESSION_BEAT_HEADER ms, and a session that hears nothing for SESSION_SILENT_BEATS beats is ended
- * (its connection destroyed). A session request that names no beat is never timed out this way; the
+ * the connection open, so the gateway beats too: it writes a byte up the request's body at the
+ * period it declares in SESSION_BEAT_HEADER, and a session that hears nothing for SESSION_SILENT_BEATS
+ * periods is ended (its connection destroyed). A session request that names no beat is never timed out this way; the
  * idle sweeps remain for that.
  */
 import { randomUUID } from 'node:crypto';
