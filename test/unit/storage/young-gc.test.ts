@@ -128,7 +128,7 @@ describe('young-generation collections paced by streamed bytes', () => {
       const big = Buffer.alloc(8 * SCAVENGE_EVERY_BYTES, 5);
       await volume.putObject(o, body(big), { timestamp: nowTs(), contentType: 'x/y', contentLength: big.length });
       faulty[1]!.heal();
-      await new Promise((r) => setTimeout(r, 100)); // gc entries are delivered after the collection, on a later turn // past the retry time: brick 1 is asked again
+      await new Promise((r) => setTimeout(r, 50)); // past the retry time: brick 1 is asked again
       const n = await minorGcsDuring(async () => { await healer.healPending(); });
       expect((await faulty[1]!.getRecord(o))?.etag).toBe(md5(big));
       expect(n).toBeGreaterThanOrEqual(6);
