@@ -74,18 +74,7 @@ export class Catalog {
 
   /** The merged record; it may be shared with concurrent readers (record-flight.ts). */
   getAccount(account: string): Promise<Shared<AccountRecord> | undefined> {
-    const kept = this.keptAccounts.get(account);
-    if (kept && this.current(kept.stamp)) return Promise.resolve(kept.value);
-    return this.accountReads.run(account, () => this.readAccount(account));
-  }
-
-  private async readAccount(account: string): Promise<AccountRecord | undefined> {
-    const asked = this.toAsk();
-    const stamp = this.stamp(asked);
-    const found = await this.readEverywhere(asked, (b) => b.getAccount(account));
-    const value = found.reduce<AccountRecord | undefined>((acc, r) => (r ? mergeAccountRecords(acc, r) : acc), undefined);
-    if (stamp) this.keptAccounts.set(account, { value, stamp });
-    return value;
+    return this.keptOrRead(this.keptAccounts, this.accountReads, account, (b) => b.getAccount(account), mergeAccountRecords);
   }
 
   /** Merges never change their input, so a Shared record (one just read) may be merged back as it is. */
@@ -99,19 +88,29 @@ export class Catalog {
 
   /** The merged record; it may be shared with concurrent readers (record-flight.ts). */
   getContainer(account: string, container: string): Promise<Shared<ContainerRecord> | undefined> {
-    const key = `${account}\0${container}`;
-    const kept = this.keptContainers.get(key);
-    if (kept && this.current(kept.stamp)) return Promise.resolve(kept.value);
-    return this.containerReads.run(key, () => this.readContainer(account, container, key));
+    return this.keptOrRead(this.keptContainers, this.containerReads, `${account}\0${container}`,
+      (b) => b.getContainer(account, container), mergeContainerRecords);
   }
 
-  private async readContainer(account: string, container: string, key: string): Promise<ContainerRecord | undefined> {
-    const asked = this.toAsk();
-    const stamp = this.stamp(asked);
-    const found = await this.readEverywhere(asked, (b) => b.getContainer(account, container));
-    const value = found.reduce<ContainerRecord | undefined>((acc, r) => (r ? mergeContainerRecords(acc, r) : acc), undefined);
-    if (stamp) this.keptContainers.set(key, { value, stamp });
-    return value;
+  /**
+   * The record kept under `key` while it is current (see the module doc), else one read from the
+   * bricks (shared with reads in flight) and merged, then kept when every brick asked could say its version.
+   */
+  private keptOrRead<R extends AccountRecord | ContainerRecord>(
+    kept: LRUCache<string, Kept<Shared<R> | undefined>>, flights: RecordFlights<Shared<R> | undefined>, key: string,
+    fetch: (b: Brick) => Promise<R | undefined>, merge: (stored: R | undefined, incoming: R) => R,
+  ): Promise<Shared<R> | undefined> {
+    const k = kept.get(key);
+    if (k && this.current(k.stamp)) return Promise.resolve(k.value);
+    return flights.run(key, async () => {
+      const asked = this.toAsk();
+      const stamp = this.stamp(asked);
+      const found = await this.readEverywhere(asked, fetch);
+      // A fresh merge, handed out as Shared from here on (TypeScript cannot see R fits Shared<R> generically).
+      const value = found.reduce<R | undefined>((acc, r) => (r ? merge(acc, r) : acc), undefined) as Shared<R> | undefined;
+      if (stamp) kept.set(key, { value, stamp });
+      return value;
+    });
   }
 
   mergeContainer(shared: Shared<ContainerRecord>): Promise<ContainerRecord> {

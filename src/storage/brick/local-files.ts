@@ -25,31 +25,25 @@ export function inside(root: string, rel: string): string {
   return abs;
 }
 
-/** fsync a file by its name (one this process did not write, such as another writer's identical data file). */
-export async function fsyncFile(file: string): Promise<void> {
-  const fh = await fsp.open(file, 'r');
+/** Codes some file systems answer an fsync of a directory with: there is nothing more to do on those. */
+const NO_DIR_FSYNC = new Set(['EISDIR', 'EINVAL', 'EPERM', 'ENOTSUP']);
+
+async function fsyncByName(p: string, directory: boolean): Promise<void> {
+  const fh = await fsp.open(p, 'r');
   try {
     await fh.sync();
+  } catch (err) {
+    if (!directory || !NO_DIR_FSYNC.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
   } finally {
     await fh.close();
   }
 }
 
-/**
- * fsync a directory so a rename or create in it is durable. Some file systems refuse to fsync
- * directories (EISDIR, EINVAL, EPERM); there is nothing more to do on those.
- */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
-  } finally {
-    await fh.close();
-  }
-}
+/** fsync a file by its name (one this process did not write, such as another writer's identical data file). */
+export function fsyncFile(file: string): Promise<void> { return fsyncByName(file, false); }
+
+/** fsync a directory so a rename or create in it is durable (where the file system can). */
+export function fsyncDir(dir: string): Promise<void> { return fsyncByName(dir, true); }
 
 /**
  * Which `data/<aa>/<bb>` directories are known to exist: one bit per directory (the 65,536 of them

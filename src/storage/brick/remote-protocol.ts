@@ -3,9 +3,10 @@
  * One place for paths and names, so the two sides cannot drift apart.
  *
  *   POST   /v1/b/<brick>/call/<op>             JSON {args} -> JSON {value}   (records, index and marks)
- *   GET    /v1/session                         -> 200, X-Cairn-Session: <id>, then a body that stays open
- *                                                 (a heartbeat byte every SESSION_HEARTBEAT_MS) for as long
- *                                                 as the gateway's connection (remote-session.ts)
+ *   POST   /v1/session                         endless body (the gateway's heartbeat, X-Cairn-Session-Beat)
+ *                                                 -> 200, X-Cairn-Session: <id>, then an answer that stays
+ *                                                 open (the server's heartbeat, SESSION_HEARTBEAT_MS) for as
+ *                                                 long as the gateway's connection (remote-session.ts)
  *   POST   /v1/b/<brick>/writers               JSON {ref, timestamp} -> {id, dataFile}
  *   PUT    /v1/b/<brick>/writers/<id>          streamed body (the object's bytes) -> {}
  *   POST   /v1/b/<brick>/writers/<id>/commit   JSON {record} -> {}

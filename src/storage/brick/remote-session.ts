@@ -92,9 +92,12 @@ export class GatewaySession {
         else req.write('\n');
       }, beatMs);
       beat.unref();
-      req.once('close', () => { clearTimeout(opening); clearInterval(beat); });
       req.on('error', fail);
-      req.once('close', fail);
+      req.once('close', () => {
+        clearTimeout(opening);
+        clearInterval(beat);
+        fail();
+      });
       req.on('response', (res) => {
         clearTimeout(opening);
         const id = res.headers[SESSION_HEADER];
